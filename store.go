@@ -1,0 +1,173 @@
+package switchboard
+
+import (
+	"context"
+	"time"
+)
+
+// Page asks for one page of a list: at most Limit items (ordered by id, ascending) whose id is
+// greater than After ("" = from the start).
+type Page struct {
+	Limit int
+	After string
+}
+
+// ConnectionFilter narrows a connection list. Empty fields match everything.
+type ConnectionFilter struct {
+	ConnectorID  string
+	Status       Status
+	Environment  string
+	ExternalXref string
+	Tag          string
+	Page
+}
+
+// AuditFilter narrows an audit list. Empty fields match everything.
+type AuditFilter struct {
+	ObjectID string
+	Action   string
+	Page
+}
+
+// DataKey is a workspace's data-encryption key, wrapped by the key-encryption key KEKID of
+// the keyring.
+type DataKey struct {
+	WorkspaceID string
+	KEKID       string
+	Wrapped     []byte
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Store keeps Switchboard's objects. It never sees a secret in clear: the service seals
+// before it stores. Every method that takes a workspace id scopes its query by it: an object
+// of another workspace is not found.
+//
+// Errors: a missing object is an *Error with CodeNotFound (never a nil result with a nil
+// error); a uniqueness violation is CodeConflict with the message key named on the method; a
+// stale revision is CodePreconditionFailed; the database being unreachable is
+// CodeUnavailable; anything else is CodeInternal with the driver error as Cause. Drivers
+// translate native errors in one function, by error code, never by message text.
+//
+// Mutating methods take an optional *AuditEvent (nil = none) that is written in the same
+// transaction as the change.
+//
+// Lists return at most Page.Limit items ordered by id ascending, starting after Page.After.
+type Store interface {
+	// HasData reports whether the store holds anything (any tenant).
+	HasData(ctx context.Context) (bool, error)
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+
+	// CreateTenant inserts t. Conflict "tenant.exists" when the id is taken.
+	CreateTenant(ctx context.Context, t *Tenant) error
+	// GetTenant returns the tenant with id. NotFound.
+	GetTenant(ctx context.Context, id string) (*Tenant, error)
+
+	// CreateWorkspace inserts w. Conflict "workspace.exists" when the id is taken (ids are
+	// unique across tenants). NotFound when the tenant does not exist.
+	CreateWorkspace(ctx context.Context, w *Workspace, ev *AuditEvent) error
+	// GetWorkspace returns the workspace with id. NotFound.
+	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
+	// ListWorkspaces lists the workspaces of a tenant.
+	ListWorkspaces(ctx context.Context, tenantID string, p Page) ([]*Workspace, error)
+
+	// CreateAPIKey inserts k. Conflict "api_key.exists" when the id or hash is taken.
+	CreateAPIKey(ctx context.Context, k *APIKey, ev *AuditEvent) error
+	// GetAPIKeyByHash returns the key (revoked or not) whose hash is hash. NotFound.
+	GetAPIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// ListAPIKeys lists the keys of a tenant whose WorkspaceID is workspaceID, or all of the
+	// tenant's keys when workspaceID is "".
+	ListAPIKeys(ctx context.Context, tenantID, workspaceID string, p Page) ([]*APIKey, error)
+	// RevokeAPIKey sets RevokedAt of the tenant's key id. NotFound.
+	RevokeAPIKey(ctx context.Context, tenantID, id string, at time.Time, ev *AuditEvent) error
+
+	// CreateDataKey inserts the data key of a workspace. Conflict "data_key.exists" when the
+	// workspace has one already.
+	CreateDataKey(ctx context.Context, k *DataKey) error
+	// GetDataKey returns the data key of a workspace. NotFound.
+	GetDataKey(ctx context.Context, workspaceID string) (*DataKey, error)
+	// ListDataKeys returns every data key, ordered by workspace id.
+	ListDataKeys(ctx context.Context) ([]*DataKey, error)
+	// RewrapDataKey replaces the wrapped key of a workspace if it is still wrapped by
+	// oldKEKID. Conflict "data_key.changed" when it is not; NotFound.
+	RewrapDataKey(ctx context.Context, workspaceID, oldKEKID, newKEKID string, wrapped []byte) error
+	// PutKeyCheck records the check value of a key-encryption key if none is recorded yet
+	// (an existing one is kept unchanged).
+	PutKeyCheck(ctx context.Context, kekID string, check []byte) error
+	// KeyChecks returns every recorded check value by key id.
+	KeyChecks(ctx context.Context) (map[string][]byte, error)
+
+	// CreateConnector inserts a workspace connector with its first version. Conflict
+	// "connector.key_taken" when the workspace has a connector with that key.
+	CreateConnector(ctx context.Context, c *Connector, v *ConnectorVersion, ev *AuditEvent) error
+	// GetConnector returns the workspace's connector whose id or key is idOrKey. NotFound.
+	GetConnector(ctx context.Context, workspaceID, idOrKey string) (*Connector, error)
+	// ListConnectors lists the workspace's own connectors.
+	ListConnectors(ctx context.Context, workspaceID string, p Page) ([]*Connector, error)
+	// CreateConnectorVersion adds a version and makes it the connector's LatestVersion.
+	// Conflict "connector_version.exists"; NotFound when the connector does not exist.
+	CreateConnectorVersion(ctx context.Context, v *ConnectorVersion, ev *AuditEvent) error
+	// GetConnectorVersion returns one version. NotFound.
+	GetConnectorVersion(ctx context.Context, workspaceID, connectorID, version string) (*ConnectorVersion, error)
+	// ListConnectorVersions returns every version of a connector, oldest first.
+	ListConnectorVersions(ctx context.Context, workspaceID, connectorID string) ([]*ConnectorVersion, error)
+
+	// CreateCredential inserts c (Revision is set to 1). Conflict "credential.name_taken"
+	// when the workspace has a credential with that name.
+	CreateCredential(ctx context.Context, c *Credential, ev *AuditEvent) error
+	// GetCredential returns one credential. NotFound.
+	GetCredential(ctx context.Context, workspaceID, id string) (*Credential, error)
+	// ListCredentials lists a workspace's credentials.
+	ListCredentials(ctx context.Context, workspaceID string, p Page) ([]*Credential, error)
+	// UpdateCredential stores c if its stored revision is still c.Revision, then increments
+	// c.Revision. PreconditionFailed when stale; NotFound; Conflict "credential.name_taken".
+	UpdateCredential(ctx context.Context, c *Credential, ev *AuditEvent) error
+	// DeleteCredential removes one credential. NotFound.
+	DeleteCredential(ctx context.Context, workspaceID, id string, ev *AuditEvent) error
+	// CountCredentialUses returns how many connections reference the credential.
+	CountCredentialUses(ctx context.Context, workspaceID, credentialID string) (int, error)
+
+	// CreateConnection inserts c (Revision is set to 1). Conflict "connection.name_taken" when
+	// the workspace has a connection with that name for the same connector; Conflict
+	// "idempotency.key_taken" when c.IdempotencyKey is set and already used in the workspace.
+	CreateConnection(ctx context.Context, c *Connection, ev *AuditEvent) error
+	// GetConnection returns one connection with its UsageCount. NotFound.
+	GetConnection(ctx context.Context, workspaceID, id string) (*Connection, error)
+	// GetConnectionByIdempotencyKey returns the connection created with key. NotFound.
+	GetConnectionByIdempotencyKey(ctx context.Context, workspaceID, key string) (*Connection, error)
+	// ListConnections lists a workspace's connections matching f, each with its UsageCount.
+	ListConnections(ctx context.Context, workspaceID string, f ConnectionFilter) ([]*Connection, error)
+	// UpdateConnection stores c if its stored revision is still c.Revision, then increments
+	// c.Revision and sets nothing else. PreconditionFailed when stale; NotFound; Conflict
+	// "connection.name_taken".
+	UpdateConnection(ctx context.Context, c *Connection, ev *AuditEvent) error
+	// DeleteConnection removes one connection and its usages. NotFound.
+	DeleteConnection(ctx context.Context, workspaceID, id string, ev *AuditEvent) error
+
+	// CreateUsage inserts u. Conflict "usage.exists" when the connection already has a usage
+	// by that consumer; NotFound when the connection does not exist.
+	CreateUsage(ctx context.Context, u *Usage, ev *AuditEvent) error
+	// ListUsages returns the usages of a connection, oldest first.
+	ListUsages(ctx context.Context, workspaceID, connectionID string) ([]*Usage, error)
+	// DeleteUsage removes one usage of a connection. NotFound.
+	DeleteUsage(ctx context.Context, workspaceID, connectionID, usageID string, ev *AuditEvent) error
+
+	// AppendAudit inserts one audit event on its own.
+	AppendAudit(ctx context.Context, ev *AuditEvent) error
+	// ListAudit lists a workspace's audit events matching f.
+	ListAudit(ctx context.Context, workspaceID string, f AuditFilter) ([]*AuditEvent, error)
+}
+
+// Sealer encrypts and decrypts secret values. The ciphertext is bound to the workspace, the
+// object id and the field: opened with any other of those it fails.
+type Sealer interface {
+	// Seal encrypts plaintext for the given workspace, object and field.
+	Seal(ctx context.Context, workspaceID, objectID, field string, plaintext []byte) ([]byte, error)
+	// Open decrypts a ciphertext made by Seal with the same workspace, object and field.
+	// A ciphertext that does not authenticate is an *Error with CodeInternal and message key
+	// "seal.unreadable".
+	Open(ctx context.Context, workspaceID, objectID, field string, ciphertext []byte) ([]byte, error)
+}
