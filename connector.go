@@ -37,3 +37,9 @@ type ConnectorVersion struct {
 	OAuth2      json.RawMessage // authorize/token URLs and scopes, for OAuth2 connectors
 	CreatedAt   time.Time
 }
+
+// ConnectorDefinition is a connector with all its versions, as the built-in catalog gives it.
+type ConnectorDefinition struct {
+	Connector Connector
+	Versions  []ConnectorVersion // oldest first; the last is Connector.LatestVersion
+}
