@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+// AppendAudit inserts one audit event on its own.
+func (s *Store) AppendAudit(ctx context.Context, ev *switchboard.AuditEvent) error {
+	return translate(insertAudit(ctx, s.pool, ev), "")
+}
+
+func insertAudit(ctx context.Context, q querier, ev *switchboard.AuditEvent) error {
+	details, err := marshal(ev.Details)
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `INSERT INTO audit_events
+		(id, tenant_id, workspace_id, actor, action, object_type, object_id, request_id, ip, client_hash,
+		 details, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		ev.ID, ev.TenantID, ev.WorkspaceID, ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID, ev.RequestID,
+		ev.IP, ev.ClientHash, details, ev.CreatedAt)
+	return err
+}
+
+func scanAudit(row pgx.Row) (*switchboard.AuditEvent, error) {
+	var (
+		ev      switchboard.AuditEvent
+		details []byte
+	)
+	err := row.Scan(&ev.ID, &ev.TenantID, &ev.WorkspaceID, &ev.Actor, &ev.Action, &ev.ObjectType, &ev.ObjectID,
+		&ev.RequestID, &ev.IP, &ev.ClientHash, &details, &ev.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := unmarshal(details, &ev.Details); err != nil {
+		return nil, err
+	}
+	ev.CreatedAt = ev.CreatedAt.UTC()
+	return &ev, nil
+}
+
+// ListAudit lists a workspace's audit events matching f.
+func (s *Store) ListAudit(ctx context.Context, workspaceID string, f switchboard.AuditFilter) ([]*switchboard.AuditEvent, error) {
+	where := []string{"workspace_id = $1", "id > $2"}
+	args := []any{workspaceID, f.After}
+	filter := func(column, v string) {
+		if v == "" {
+			return
+		}
+		args = append(args, v)
+		where = append(where, fmt.Sprintf("%s = $%d", column, len(args)))
+	}
+	filter("object_id", f.ObjectID)
+	filter("action", f.Action)
+	args = append(args, limit(f.Limit))
+	sql := fmt.Sprintf(`SELECT id, tenant_id, workspace_id, actor, action, object_type, object_id, request_id,
+		ip, client_hash, details, created_at FROM audit_events WHERE %s ORDER BY id LIMIT $%d`,
+		strings.Join(where, " AND "), len(args))
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err, "")
+	}
+	return collect(rows, scanAudit)
+}

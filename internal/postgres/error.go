@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+// conflictKeys maps a unique constraint (see migrations) to the message key of the Conflict
+// the Store interface names for it.
+var conflictKeys = map[string]string{
+	"tenants_pkey":                "tenant.exists",
+	"workspaces_pkey":             "workspace.exists",
+	"api_keys_pkey":               "api_key.exists",
+	"api_keys_hash_key":           "api_key.exists",
+	"data_keys_pkey":              "data_key.exists",
+	"connectors_pkey":             "connector.exists",
+	"connectors_key_key":          "connector.key_taken",
+	"connector_versions_pkey":     "connector_version.exists",
+	"credentials_pkey":            "credential.exists",
+	"credentials_name_key":        "credential.name_taken",
+	"connections_pkey":            "connection.exists",
+	"connections_name_key":        "connection.name_taken",
+	"connections_idempotency_key": "idempotency.key_taken",
+	"usages_pkey":                 "usage.exists",
+	"usages_consumer_key":         "usage.exists",
+	"audit_events_pkey":           "audit_event.exists",
+}
+
+// missingParents maps a foreign key to the kind of the parent whose absence violates it, for
+// the methods whose doc promises NotFound when the parent does not exist.
+var missingParents = map[string]string{
+	"workspaces_tenant_fkey":            "tenant",
+	"connector_versions_connector_fkey": "connector",
+	"usages_connection_fkey":            "connection",
+}
+
+// translate turns an error of pgx or PostgreSQL into a *switchboard.Error, by SQLSTATE and
+// constraint name, never by message text. kind names the object a pgx.ErrNoRows did not find.
+// An *switchboard.Error passes through unchanged, so translate can wrap whole transactions.
+func translate(err error, kind string) error {
+	if err == nil {
+		return nil
+	}
+	if e, ok := errors.AsType[*switchboard.Error](err); ok {
+		return e
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return switchboard.NotFound(kind)
+	}
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch {
+		case pgErr.Code == "23505": // unique_violation
+			key, ok := conflictKeys[pgErr.ConstraintName]
+			if !ok {
+				key = "conflict"
+			}
+			e := switchboard.Conflict(key)
+			e.Cause = err
+			return e
+		case pgErr.Code == "23503": // foreign_key_violation
+			if parent, ok := missingParents[pgErr.ConstraintName]; ok {
+				e := switchboard.NotFound(parent)
+				e.Cause = err
+				return e
+			}
+		case strings.HasPrefix(pgErr.Code, "08"), // connection_exception
+			pgErr.Code == "57P01", // admin_shutdown
+			pgErr.Code == "57P02", // crash_shutdown
+			pgErr.Code == "57P03", // cannot_connect_now (starting up, in recovery)
+			pgErr.Code == "53300": // too_many_connections
+			return unavailable(err)
+		}
+		return switchboard.Internal(err)
+	}
+	if connectionLost(err) {
+		return unavailable(err)
+	}
+	return switchboard.Internal(err)
+}
+
+// connectionLost reports whether err means the database could not be reached or went away
+// mid-query, as opposed to rejecting what was asked.
+func connectionLost(err error) bool {
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	return pgconn.Timeout(err) ||
+		errors.Is(err, puddle.ErrClosedPool) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+func unavailable(cause error) *switchboard.Error {
+	e := switchboard.Errorf(switchboard.CodeUnavailable, "unavailable")
+	e.Cause = cause
+	return e
+}

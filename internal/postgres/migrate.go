@@ -1,0 +1,67 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrate brings the database named by dsn to the newest schema. Replicas that start together
+// take turns: the first migrates, the others wait for it and then find nothing to do. Errors
+// are *switchboard.Error: CodeUnavailable when the database cannot be reached.
+func Migrate(ctx context.Context, dsn string) error {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return switchboard.Internal(fmt.Errorf("postgres: parse dsn: %w", err))
+	}
+	// goose works on database/sql; the pool for queries is opened after, by Open.
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+
+	// The migration lock is per schema, like goose's version table: two deployments in two
+	// schemas of one database (or two test stores) don't wait for each other.
+	var schema *string
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return translate(fmt.Errorf("postgres: migrate: %w", err), "")
+	}
+	if schema == nil {
+		return switchboard.Internal(errors.New("postgres: migrate: no schema of the search_path exists"))
+	}
+	h := fnv.New64a()
+	h.Write([]byte("switchboard.migrate:" + *schema))
+	// The goose locker polls; once a second for up to 5 minutes suits a migration that takes
+	// a few hundred milliseconds better than its default of every 5 seconds.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return switchboard.Internal(fmt.Errorf("postgres: migrate: %w", err))
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return switchboard.Internal(fmt.Errorf("postgres: migrate: %w", err))
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithSessionLocker(locker),
+		// Go migrations registered by another package (say, the SQLite driver) are not ours.
+		goose.WithDisableGlobalRegistry(true),
+	)
+	if err != nil {
+		return switchboard.Internal(fmt.Errorf("postgres: migrate: %w", err))
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return translate(fmt.Errorf("postgres: migrate: %w", err), "")
+	}
+	return nil
+}

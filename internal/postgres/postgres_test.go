@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
+	dsn := TestDSN(t)
+	// Replicas starting together each migrate: the lock makes them take turns.
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() { errs <- Migrate(t.Context(), dsn) }()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+	}
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open after Migrate: %v", err)
+	}
+	defer s.Close()
+	if has, err := s.HasData(t.Context()); err != nil || has {
+		t.Fatalf("HasData = %v, %v; want false, nil", has, err)
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	t.Parallel()
+	// Nothing listens on port 1; connect_timeout keeps the test quick should something drop
+	// packets instead of refusing.
+	_, err := Open(t.Context(), "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	if got := switchboard.ErrorCode(err); got != switchboard.CodeUnavailable {
+		t.Fatalf("Open error code = %q (%v), want %q", got, err, switchboard.CodeUnavailable)
+	}
+}
+
+func TestStoreAfterCloseIsUnavailable(t *testing.T) {
+	t.Parallel()
+	s := OpenTestStore(t)
+	s.Close()
+	if got := switchboard.ErrorCode(s.Ping(t.Context())); got != switchboard.CodeUnavailable {
+		t.Fatalf("Ping after Close: code %q, want %q", got, switchboard.CodeUnavailable)
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	t.Parallel()
+	pg := func(code, constraint string) error {
+		return fmt.Errorf("exec: %w", &pgconn.PgError{Code: code, ConstraintName: constraint})
+	}
+	stale := switchboard.Errorf(switchboard.CodePreconditionFailed, "revision.stale")
+	tests := []struct {
+		name    string
+		err     error
+		code    switchboard.Code
+		message string
+	}{
+		{"nil", nil, "", ""},
+		{"domain error passes", stale, switchboard.CodePreconditionFailed, "revision.stale"},
+		{"no rows", pgx.ErrNoRows, switchboard.CodeNotFound, "not_found"},
+		{"unique by constraint", pg("23505", "connections_name_key"), switchboard.CodeConflict, "connection.name_taken"},
+		{"idempotency key", pg("23505", "connections_idempotency_key"), switchboard.CodeConflict, "idempotency.key_taken"},
+		{"unknown unique", pg("23505", "other"), switchboard.CodeConflict, "conflict"},
+		{"fk with a parent", pg("23503", "usages_connection_fkey"), switchboard.CodeNotFound, "not_found"},
+		{"other fk", pg("23503", "other"), switchboard.CodeInternal, "internal"},
+		{"admin shutdown", pg("57P01", ""), switchboard.CodeUnavailable, "unavailable"},
+		{"connection failure", pg("08006", ""), switchboard.CodeUnavailable, "unavailable"},
+		{"syntax", pg("42601", ""), switchboard.CodeInternal, "internal"},
+		{"eof", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), switchboard.CodeUnavailable, "unavailable"},
+		{"deadline", context.DeadlineExceeded, switchboard.CodeUnavailable, "unavailable"},
+		{"other", errors.New("boom"), switchboard.CodeInternal, "internal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := translate(tt.err, "connection")
+			if code := switchboard.ErrorCode(got); code != tt.code {
+				t.Fatalf("code = %q, want %q", code, tt.code)
+			}
+			if got == nil {
+				return
+			}
+			e := switchboard.AsError(got)
+			if e.Message != tt.message {
+				t.Errorf("message = %q, want %q", e.Message, tt.message)
+			}
+			// The native error stays reachable for logs, except for "no rows" which says
+			// nothing a log needs.
+			if tt.err != pgx.ErrNoRows && !errors.Is(got, tt.err) {
+				t.Errorf("cause %v lost", tt.err)
+			}
+		})
+	}
+}
+
+func TestTimesComeBackUTC(t *testing.T) {
+	t.Parallel()
+	// A session in another zone must not change what is read back.
+	dsn, err := withParam(TestDSN(t), "timezone", "Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2026, 11, 25, 10, 30, 0, 123456000, time.UTC)
+	if err := s.CreateTenant(t.Context(), &switchboard.Tenant{ID: "t1", Name: "T", CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetTenant(t.Context(), "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CreatedAt.Equal(at) || got.CreatedAt.Location() != time.UTC {
+		t.Fatalf("CreatedAt = %v, want %v", got.CreatedAt, at)
+	}
+}
