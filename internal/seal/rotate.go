@@ -48,6 +48,9 @@ func checkMatches(kek cipher.AEAD, id string, check []byte) bool {
 // Every such error has [ErrKeyringMismatch] in its chain; store errors are returned as they
 // are.
 func (e *Envelope) Verify(ctx context.Context) error {
+	if e.ring.ActiveID() == "" {
+		return errors.New("keyring holds no keys")
+	}
 	checks, err := e.store.KeyChecks(ctx)
 	if err != nil {
 		return err
@@ -188,8 +191,12 @@ func (e *Envelope) Rewrap(ctx context.Context, progress func(done, total int)) (
 		}
 	}
 	if len(failed) > 0 {
+		names := strings.Join(failed[:min(len(failed), 10)], ", ")
+		if len(failed) > 10 {
+			names += ", ..."
+		}
 		return n, fmt.Errorf("rewrap: the data keys of %d workspace(s) could not be re-wrapped (key not in the keyring or data key does not unwrap): %s",
-			len(failed), strings.Join(failed, ", "))
+			len(failed), names)
 	}
 	return n, nil
 }
