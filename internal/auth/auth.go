@@ -41,7 +41,7 @@ type KeyLookup interface {
 // only API keys are accepted.
 type Config struct {
 	// HS256Secret enables HS256 tokens signed with this secret (at least MinHS256SecretLen
-	// bytes).
+	// bytes). Empty means HS256 is off.
 	HS256Secret []byte
 	// JWKSURL enables RS256 and ES256 tokens verified with the keys published at this URL
 	// (https, or http on a loopback address). Audience is required with it.
@@ -74,7 +74,7 @@ func New(ctx context.Context, keys KeyLookup, cfg Config) (*Authenticator, error
 	if keys == nil {
 		return nil, errors.New("auth: nil KeyLookup")
 	}
-	if cfg.HS256Secret != nil && len(cfg.HS256Secret) < MinHS256SecretLen {
+	if len(cfg.HS256Secret) > 0 && len(cfg.HS256Secret) < MinHS256SecretLen {
 		return nil, fmt.Errorf("auth: HS256 secret shorter than %d bytes", MinHS256SecretLen)
 	}
 	if cfg.Leeway < 0 || cfg.Leeway > 5*time.Minute {
