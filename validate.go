@@ -180,3 +180,24 @@ func reasonOf(k jsonschema.ErrorKind) string {
 	}
 	return "invalid"
 }
+
+// SecretFields returns the sorted names of the top-level properties of a schema marked
+// "writeOnly": true — the secret fields of a connector version.
+func SecretFields(schema json.RawMessage) []string {
+	var doc struct {
+		Properties map[string]struct {
+			WriteOnly bool `json:"writeOnly"`
+		} `json:"properties"`
+	}
+	out := []string{}
+	if json.Unmarshal(schema, &doc) != nil {
+		return out
+	}
+	for name, p := range doc.Properties {
+		if p.WriteOnly {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/api"
+	"github.com/switchboardhq/switchboard/internal/httpx"
+)
+
+// Route describes a mounted route, for the OpenAPI and authorization tests.
+type Route struct {
+	Method string
+	Path   string
+	Public bool // served without authentication
+}
+
+// routes is the one place where every surface is mounted.
+func (s *Server) routes() {
+	s.public("GET", "/healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}))
+	s.public("GET", "/readyz", http.HandlerFunc(s.ready))
+	s.public("GET", "/metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	s.public("GET", "/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(api.OpenAPI())
+	}))
+	for _, rt := range s.api.Routes() {
+		s.handle(rt.Method, rt.Path, s.authenticate(rt.Handler), false)
+	}
+	s.mux.Handle("/", http.HandlerFunc(s.unmatched))
+}
+
+// Routes lists every mounted route.
+func (s *Server) Routes() []Route {
+	out := []Route{
+		{"GET", "/healthz", true}, {"GET", "/readyz", true}, {"GET", "/metrics", true}, {"GET", "/openapi.json", true},
+	}
+	for _, rt := range s.api.Routes() {
+		out = append(out, Route{Method: rt.Method, Path: rt.Path})
+	}
+	return out
+}
+
+func (s *Server) public(method, path string, h http.Handler) { s.handle(method, path, h, true) }
+
+// handle mounts h and records its pattern for the metrics and logs of the request.
+func (s *Server) handle(method, path string, h http.Handler, _ bool) {
+	pattern := method + " " + path
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ri, ok := r.Context().Value(routeKey{}).(*routeInfo); ok {
+			ri.pattern = pattern
+		}
+		h.ServeHTTP(w, r)
+	}))
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Service.Store().Ping(ctx); err != nil {
+		s.cfg.Logger.Warn("readiness check failed", "err", err)
+		httpx.WriteError(w, r, switchboard.Errorf(switchboard.CodeUnavailable, "unavailable"))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// unmatched answers requests no route takes: 405 with Allow when the path exists for other
+// methods, 404 otherwise, both in the API's error shape.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" && p != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		for _, m := range allow {
+			w.Header().Add("Allow", m)
+		}
+		e := switchboard.Errorf(switchboard.CodeInvalid, "method_not_allowed", "Method", r.Method)
+		w.Header().Set("Content-Type", "application/json")
+		httpx.WriteJSON(w, http.StatusMethodNotAllowed, map[string]any{
+			"code": string(e.Code), "message": httpx.Message(r, e), "request_id": httpx.RequestIDFrom(r.Context()),
+		})
+		return
+	}
+	httpx.WriteError(w, r, switchboard.Errorf(switchboard.CodeNotFound, "route_not_found"))
+}

@@ -1,0 +1,86 @@
+// Package server assembles Switchboard's HTTP surface: the one routes file that mounts the
+// native /v1 API (and, later, the vendor compatibility APIs), the middleware every request
+// passes through, and a graceful Serve.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/api"
+)
+
+// Authenticator turns a bearer token into a principal; internal/auth implements it.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*switchboard.Principal, error)
+}
+
+// Config is what the server needs.
+type Config struct {
+	Service   *switchboard.Service
+	Auth      Authenticator
+	Logger    *slog.Logger         // nil: slog.Default()
+	BodyLimit int64                // <= 0: api.DefaultBodyLimit
+	Registry  *prometheus.Registry // nil: a new registry
+}
+
+// Server is the HTTP surface of Switchboard.
+type Server struct {
+	cfg     Config
+	api     *api.API
+	mux     *http.ServeMux
+	handler http.Handler
+	metrics *metrics
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, api: api.New(cfg.Service, cfg.BodyLimit), mux: http.NewServeMux()}
+	s.metrics = newMetrics(cfg.Registry)
+	s.routes()
+	s.handler = s.middleware(s.mux)
+	return s
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers on ln until ctx is done, then stops accepting, lets in-flight requests finish
+// (up to grace) and returns. It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
