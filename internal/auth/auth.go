@@ -5,6 +5,16 @@
 // refreshed in the background. Keys are never taken from the token itself (jku, x5u, jwk and x5c
 // headers are ignored), so a token cannot make the service fetch anything.
 //
+// A JWT must carry exp, and iss and aud when the Config names them. Its claims map to the
+// Principal as follows; a missing or malformed required claim refuses the token:
+//
+//	sub         Subject (required)
+//	tenant_id   TenantID (required)
+//	role        Role: owner, admin, editor or viewer (required)
+//	workspaces  Workspaces: an array of ids, ["*"] for all of the tenant's; absent = none
+//	scope       Scopes, OAuth style: one space-separated string
+//	scopes      Scopes, as an array; merged with scope
+//
 // Every failure is the same error to the client: Code switchboard.CodeUnauthenticated, Message
 // "unauthenticated". The reason is in Cause, for logs; it never contains the token.
 package auth
@@ -106,6 +116,9 @@ func New(ctx context.Context, keys KeyLookup, cfg Config) (*Authenticator, error
 			jwt.WithValidMethods(methods),
 			jwt.WithExpirationRequired(),
 			jwt.WithLeeway(cfg.Leeway),
+			// One token, one spelling: refuse base64 with non-zero padding bits, so a token
+			// cannot be varied without changing what it says (deny-lists, caches, logs).
+			jwt.WithStrictDecoding(),
 		}
 		if cfg.Issuer != "" {
 			opts = append(opts, jwt.WithIssuer(cfg.Issuer))
