@@ -64,7 +64,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *switchboard.Connection,
 			return err
 		}
 		return writeConnectionLinks(ctx, tx, c, false)
-	})
+	}, "Name", c.Name)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c *switchboard.Connection,
 				WHERE workspace_id = $1 AND id = $2)`, c.WorkspaceID, c.ID)
 		}
 		return writeConnectionLinks(ctx, tx, c, true)
-	})
+	}, "Name", c.Name)
 	if err != nil {
 		return err
 	}

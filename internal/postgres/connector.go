@@ -29,7 +29,7 @@ func (s *Store) CreateConnector(ctx context.Context, c *switchboard.Connector, v
 			return err
 		}
 		return insertConnectorVersion(ctx, tx, v)
-	})
+	}, "Key", c.Key, "Version", v.Version)
 }
 
 const connectorColumns = `id, workspace_id, key, name, description, categories, latest_version, created_at, created_by`
@@ -85,7 +85,7 @@ func (s *Store) CreateConnectorVersion(ctx context.Context, v *switchboard.Conne
 			return switchboard.NotFound("connector")
 		}
 		return insertConnectorVersion(ctx, tx, v)
-	})
+	}, "Version", v.Version)
 }
 
 func insertConnectorVersion(ctx context.Context, tx pgx.Tx, v *switchboard.ConnectorVersion) error {

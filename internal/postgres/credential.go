@@ -21,7 +21,7 @@ func (s *Store) CreateCredential(ctx context.Context, c *switchboard.Credential,
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`,
 			c.WorkspaceID, c.ID, c.Name, c.Type, c.Sealed, ref, c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy)
 		return err
-	})
+	}, "Name", c.Name)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (s *Store) UpdateCredential(ctx context.Context, c *switchboard.Credential,
 				WHERE workspace_id = $1 AND id = $2)`, c.WorkspaceID, c.ID)
 		}
 		return nil
-	})
+	}, "Name", c.Name)
 	if err != nil {
 		return err
 	}

@@ -44,9 +44,11 @@ var missingParents = map[string]string{
 }
 
 // translate turns an error of pgx or PostgreSQL into a *switchboard.Error, by SQLSTATE and
-// constraint name, never by message text. kind names the object a pgx.ErrNoRows did not find.
-// An *switchboard.Error passes through unchanged, so translate can wrap whole transactions.
-func translate(err error, kind string) error {
+// constraint name, never by message text. kind names the object a pgx.ErrNoRows did not find;
+// kv (key/value pairs) are the Args of a Conflict, for the message templates ("a connection
+// named {{.Name}} already exists"): only names, keys and ids, never a secret. An
+// *switchboard.Error passes through unchanged, so translate can wrap whole transactions.
+func translate(err error, kind string, kv ...any) error {
 	if err == nil {
 		return nil
 	}
@@ -63,7 +65,7 @@ func translate(err error, kind string) error {
 			if !ok {
 				key = "conflict"
 			}
-			e := switchboard.Conflict(key)
+			e := switchboard.Conflict(key, kv...)
 			e.Cause = err
 			return e
 		case pgErr.Code == "23503": // foreign_key_violation
@@ -97,7 +99,7 @@ func connectionLost(err error) bool {
 		return true
 	}
 	return pgconn.Timeout(err) ||
-		errors.Is(err, puddle.ErrClosedPool) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, puddle.ErrClosedPool) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, context.DeadlineExceeded)
 }

@@ -72,8 +72,9 @@ type querier interface {
 }
 
 // inTx runs fn in a transaction and writes ev (when not nil) in the same one, so a change and
-// its audit event are committed together or not at all.
-func (s *Store) inTx(ctx context.Context, ev *switchboard.AuditEvent, fn func(tx pgx.Tx) error) error {
+// its audit event are committed together or not at all. kv are the Args of a Conflict the
+// transaction runs into (see translate).
+func (s *Store) inTx(ctx context.Context, ev *switchboard.AuditEvent, fn func(tx pgx.Tx) error, kv ...any) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
@@ -83,7 +84,25 @@ func (s *Store) inTx(ctx context.Context, ev *switchboard.AuditEvent, fn func(tx
 		}
 		return nil
 	})
-	return translate(err, "")
+	return translate(err, "", kv...)
+}
+
+// collect scans every row with scan, then closes rows. An empty result is an empty, non-nil
+// slice, so an API that encodes it shows [] rather than null.
+func collect[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]*T, error) {
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(err, "")
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "")
+	}
+	return out, nil
 }
 
 // limit turns a Page limit into a LIMIT argument: NULL (no limit) when it is not positive.
@@ -158,5 +177,5 @@ func staleOrMissing(ctx context.Context, tx pgx.Tx, kind, existsSQL string, args
 	if !ok {
 		return switchboard.NotFound(kind)
 	}
-	return switchboard.Errorf(switchboard.CodePreconditionFailed, "revision.stale", "Kind", kind)
+	return switchboard.Errorf(switchboard.CodePreconditionFailed, "precondition.failed", "Kind", kind)
 }

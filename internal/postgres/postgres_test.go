@@ -61,7 +61,7 @@ func TestTranslate(t *testing.T) {
 	pg := func(code, constraint string) error {
 		return fmt.Errorf("exec: %w", &pgconn.PgError{Code: code, ConstraintName: constraint})
 	}
-	stale := switchboard.Errorf(switchboard.CodePreconditionFailed, "revision.stale")
+	stale := switchboard.Errorf(switchboard.CodePreconditionFailed, "precondition.failed")
 	tests := []struct {
 		name    string
 		err     error
@@ -69,7 +69,7 @@ func TestTranslate(t *testing.T) {
 		message string
 	}{
 		{"nil", nil, "", ""},
-		{"domain error passes", stale, switchboard.CodePreconditionFailed, "revision.stale"},
+		{"domain error passes", stale, switchboard.CodePreconditionFailed, "precondition.failed"},
 		{"no rows", pgx.ErrNoRows, switchboard.CodeNotFound, "not_found"},
 		{"unique by constraint", pg("23505", "connections_name_key"), switchboard.CodeConflict, "connection.name_taken"},
 		{"idempotency key", pg("23505", "connections_idempotency_key"), switchboard.CodeConflict, "idempotency.key_taken"},
@@ -127,5 +127,49 @@ func TestTimesComeBackUTC(t *testing.T) {
 	}
 	if !got.CreatedAt.Equal(at) || got.CreatedAt.Location() != time.UTC {
 		t.Fatalf("CreatedAt = %v, want %v", got.CreatedAt, at)
+	}
+}
+
+func TestTerminatedConnectionIsUnavailable(t *testing.T) {
+	t.Parallel()
+	s := OpenTestStore(t)
+	ctx := t.Context()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var pid int32
+	if err := conn.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	// An administrator (or a failover) ends the session under us.
+	killer, err := pgx.Connect(ctx, TestDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer killer.Close(context.WithoutCancel(ctx))
+	if _, err := killer.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // the FATAL 57P01, then the closed connection
+		_, err = conn.Exec(ctx, `SELECT 1`)
+		if got := switchboard.ErrorCode(translate(err, "")); got != switchboard.CodeUnavailable {
+			t.Fatalf("query %d on a terminated session: code %q (%v), want %q", i, got, err, switchboard.CodeUnavailable)
+		}
+	}
+	// The pool drops the dead connection; the store goes on working.
+	conn.Release()
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping after a terminated session: %v", err)
+	}
+}
+
+func TestTranslateConflictArgs(t *testing.T) {
+	t.Parallel()
+	err := translate(&pgconn.PgError{Code: "23505", ConstraintName: "credentials_name_key"}, "", "Name", "prod-db")
+	e := switchboard.AsError(err)
+	if e.Code != switchboard.CodeConflict || e.Message != "credential.name_taken" || e.Args["Name"] != "prod-db" {
+		t.Fatalf("translate = %v, want conflict credential.name_taken with Name=prod-db", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 func (s *Store) CreateTenant(ctx context.Context, t *switchboard.Tenant) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)`,
 		t.ID, t.Name, t.CreatedAt)
-	return translate(err, "tenant")
+	return translate(err, "tenant", "ID", t.ID)
 }
 
 // GetTenant returns the tenant with id. NotFound.
@@ -34,7 +34,7 @@ func (s *Store) CreateWorkspace(ctx context.Context, w *switchboard.Workspace, e
 		_, err := tx.Exec(ctx, `INSERT INTO workspaces (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)`,
 			w.ID, w.TenantID, w.Name, w.CreatedAt)
 		return err
-	})
+	}, "ID", w.ID)
 }
 
 const workspaceColumns = `id, tenant_id, name, created_at`
@@ -65,22 +65,4 @@ func (s *Store) ListWorkspaces(ctx context.Context, tenantID string, p switchboa
 		return nil, translate(err, "")
 	}
 	return collect(rows, scanWorkspace)
-}
-
-// collect scans every row with scan, then closes rows. An empty result is an empty, non-nil
-// slice, so an API that encodes it shows [] rather than null.
-func collect[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]*T, error) {
-	defer rows.Close()
-	out := []*T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, translate(err, "")
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "")
-	}
-	return out, nil
 }
