@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/auth"
+	"github.com/switchboardhq/switchboard/internal/seal"
+)
+
+func apikeyCmd(o *options) *cobra.Command {
+	cmd := &cobra.Command{Use: "apikey", Short: "Manage API keys"}
+	var ws, role, name string
+	var scopes []string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API key; prints it as the last line of stdout",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			store, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			tenant := ""
+			if ws == switchboard.AllWorkspaces {
+				tenant = switchboard.DefaultID
+			} else {
+				w, err := store.GetWorkspace(ctx, ws)
+				if err != nil {
+					return fmt.Errorf("workspace %q: %w", ws, err)
+				}
+				tenant = w.TenantID
+			}
+			// Creating a key needs no secret to be sealed, so no keyring is opened here.
+			svc, err := newService(store, nil)
+			if err != nil {
+				return err
+			}
+			ctx = switchboard.WithPrincipal(ctx, switchboard.SystemPrincipal(tenant))
+			k, key, err := svc.CreateAPIKey(ctx, switchboard.APIKeyInput{
+				WorkspaceID: ws, Role: switchboard.Role(role), Scopes: scopes, Name: name,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "id: %s\nworkspace: %s\nrole: %s\nscopes: %s\n%s\n", k.ID, k.WorkspaceID, k.Role, strings.Join(k.Scopes, ","), key)
+			return nil
+		},
+	}
+	f := create.Flags()
+	f.StringVar(&ws, "workspace", switchboard.DefaultID, `workspace id the key acts in ("*" for all of the default tenant's)`)
+	f.StringVar(&role, "role", "viewer", "owner, admin, editor or viewer")
+	f.StringSliceVar(&scopes, "scope", nil, "extra scope: credentials:read")
+	f.StringVar(&name, "name", "", "a name to recognise the key by")
+	cmd.AddCommand(create)
+	return cmd
+}
+
+func keysCmd(o *options) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Manage the keyring of key-encryption keys"}
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Add a new key to the keyring and re-wrap every workspace data key with it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			store, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			ring, _, err := o.openKeyring(ctx, store, false)
+			if err != nil {
+				return err
+			}
+			id := seal.NewKeyID()
+			for ring.Has(id) {
+				time.Sleep(time.Second) // ids are per second; never reuse one
+				id = seal.NewKeyID()
+			}
+			if err := ring.Add(id); err != nil {
+				return err
+			}
+			path, _ := o.keyringPath()
+			// The file gets the new key before anything is wrapped with it, so no data key is
+			// ever wrapped by a key that is not on disk.
+			if err := seal.WriteKeyringFile(path, ring); err != nil {
+				return fmt.Errorf("write keyring: %w", err)
+			}
+			env := seal.New(store, ring)
+			n, err := env.Rewrap(ctx, func(done, total int) {
+				fmt.Fprintf(o.stderr, "\rre-wrapping data keys: %d/%d", done, total)
+			})
+			fmt.Fprintln(o.stderr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "active key: %s\nre-wrapped data keys: %d\n", id, n)
+			return printStatus(ctx, o, env)
+		},
+	}
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Show the active key and how many data keys each key wraps",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			store, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			_, env, err := o.openKeyring(ctx, store, false)
+			if err != nil {
+				return err
+			}
+			return printStatus(ctx, o, env)
+		},
+	}
+	cmd.AddCommand(rotate, status)
+	return cmd
+}
+
+func printStatus(ctx context.Context, o *options, env *seal.Envelope) error {
+	st, err := env.Status(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stdout, "active: %s\n", st.ActiveKEKID)
+	for _, id := range st.KEKIDs {
+		fmt.Fprintf(o.stdout, "key %s: %d data keys\n", id, st.DataKeys[id])
+	}
+	return nil
+}
+
+func tokenCmd(o *options) *cobra.Command {
+	var c auth.Claims
+	var secret string
+	var ttl time.Duration
+	var role string
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Mint an HS256 JWT for development (the server must run with the same --jwt-hs256-secret)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if secret == "" {
+				return fmt.Errorf("--secret (or SWITCHBOARD_JWT_HS256_SECRET) is required")
+			}
+			c.Role = switchboard.Role(role)
+			tok, err := auth.MintHS256([]byte(secret), c, ttl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(o.stdout, tok)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&secret, "secret", env("SWITCHBOARD_JWT_HS256_SECRET", ""), "HS256 secret (env SWITCHBOARD_JWT_HS256_SECRET)")
+	f.StringVar(&c.Subject, "sub", "dev", "subject")
+	f.StringVar(&c.TenantID, "tenant", switchboard.DefaultID, "tenant id")
+	f.StringSliceVar(&c.Workspaces, "workspace", []string{switchboard.DefaultID}, `workspace ids ("*" for all)`)
+	f.StringVar(&role, "role", "viewer", "owner, admin, editor or viewer")
+	f.StringSliceVar(&c.Scopes, "scope", nil, "scopes, e.g. credentials:read")
+	f.StringVar(&c.Issuer, "iss", env("SWITCHBOARD_JWT_ISSUER", ""), "issuer")
+	f.StringVar(&c.Audience, "aud", env("SWITCHBOARD_JWT_AUDIENCE", ""), "audience")
+	f.DurationVar(&ttl, "ttl", time.Hour, "lifetime")
+	return cmd
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/switchboardhq/switchboard/internal/auth"
+	"github.com/switchboardhq/switchboard/internal/server"
+)
+
+type serveOptions struct {
+	addr        string
+	hs256Secret string
+	jwksURL     string
+	issuer      string
+	audience    string
+	bodyLimit   int64
+	grace       time.Duration
+}
+
+func serveCmd(o *options) *cobra.Command {
+	so := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API (embedded SQLite by default, PostgreSQL with --database-url)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd, o, so)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&so.addr, "addr", env("SWITCHBOARD_ADDR", "127.0.0.1:8080"), "listen address (env SWITCHBOARD_ADDR)")
+	f.StringVar(&so.hs256Secret, "jwt-hs256-secret", env("SWITCHBOARD_JWT_HS256_SECRET", ""), "accept HS256 JWTs signed with this secret (env SWITCHBOARD_JWT_HS256_SECRET)")
+	f.StringVar(&so.jwksURL, "jwks-url", env("SWITCHBOARD_JWKS_URL", ""), "accept RS256/ES256 JWTs signed by keys of this JWKS (env SWITCHBOARD_JWKS_URL)")
+	f.StringVar(&so.issuer, "jwt-issuer", env("SWITCHBOARD_JWT_ISSUER", ""), "required JWT iss (env SWITCHBOARD_JWT_ISSUER)")
+	f.StringVar(&so.audience, "jwt-audience", env("SWITCHBOARD_JWT_AUDIENCE", ""), "required JWT aud (env SWITCHBOARD_JWT_AUDIENCE)")
+	f.Int64Var(&so.bodyLimit, "body-limit", 1<<20, "largest request body in bytes")
+	f.DurationVar(&so.grace, "shutdown-grace", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	return cmd
+}
+
+func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
+	ctx := cmd.Context()
+	store, err := o.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			o.log.Error("closing the database", "err", err)
+		}
+	}()
+	_, env, err := o.openKeyring(ctx, store, true)
+	if err != nil {
+		return err
+	}
+	svc, err := newService(store, env)
+	if err != nil {
+		return err
+	}
+	key, created, err := svc.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	authn, err := auth.New(ctx, store, auth.Config{
+		HS256Secret: []byte(so.hs256Secret), JWKSURL: so.jwksURL, Issuer: so.issuer, Audience: so.audience,
+	})
+	if err != nil {
+		return err
+	}
+	defer authn.Close()
+	ln, err := net.Listen("tcp", so.addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if created {
+		// Shown once, on the terminal of whoever started the first run; never logged again.
+		fmt.Fprintf(o.stderr, "\nSwitchboard first start: created tenant %q and workspace %q.\n", "default", "default")
+		fmt.Fprintf(o.stderr, "Owner API key (all workspaces, credentials:read) — shown only now, store it safely:\n  %s\n", key)
+		fmt.Fprintf(o.stderr, "Workspace id: default\n")
+		fmt.Fprintf(o.stderr, "Try: curl -H 'Authorization: Bearer %s' %s/v1/workspaces/default/connections\n\n", key, base)
+	}
+	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit})
+	o.log.Info("listening", "addr", ln.Addr().String(), "url", base, "storage", o.storageName())
+	if err := srv.Serve(ctx, ln, so.grace); err != nil {
+		return err
+	}
+	o.log.Info("stopped")
+	return nil
+}
+
+func (o *options) storageName() string {
+	if o.databaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
