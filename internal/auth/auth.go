@@ -60,10 +60,10 @@ type Config struct {
 	Issuer string
 	// Audience, when set, must be one of the aud claim's values.
 	Audience string
-	// Leeway is the clock skew allowed when checking exp and nbf.
+	// Leeway is the clock skew allowed when checking exp and nbf; at most 5 minutes.
 	Leeway time.Duration
-	// HTTPClient fetches the JWKS; nil means a client with a timeout. Responses are capped
-	// at maxJWKSBytes whatever the client.
+	// HTTPClient fetches the JWKS; nil means a client with a 10 s timeout. Responses are
+	// capped at 1 MiB whatever the client.
 	HTTPClient *http.Client
 }
 
