@@ -97,13 +97,14 @@ func writeError(w http.ResponseWriter, r *http.Request, e *switchboard.Error) {
 	case http.StatusServiceUnavailable:
 		setDefault(h, "Retry-After", "1")
 	}
-	h.Set("Content-Language", i18n.Match(r.Header.Get("Accept-Language")).String())
+	tag := i18n.Match(r.Header.Get("Accept-Language"))
+	h.Set("Content-Language", tag.String())
 	h.Add("Vary", "Accept-Language")
 	// An error is about this request only; a shared cache must not replay it.
 	h.Set("Cache-Control", "no-store")
 	WriteJSON(w, status, ErrorBody{
 		Code:      e.Code,
-		Message:   Message(r, e),
+		Message:   i18n.LocalizeCode(tag, string(e.Code), e.Message, e.Args),
 		Details:   e.Details,
 		RequestID: requestID(w, r),
 	})
