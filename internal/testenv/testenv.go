@@ -1,0 +1,223 @@
+// Package testenv starts a whole Switchboard (store, keyring, service, auth, HTTP server) on
+// 127.0.0.1 for tests, on either storage driver, and gives helpers to call it.
+package testenv
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/auth"
+	"github.com/switchboardhq/switchboard/internal/catalog"
+	"github.com/switchboardhq/switchboard/internal/postgres"
+	"github.com/switchboardhq/switchboard/internal/seal"
+	"github.com/switchboardhq/switchboard/internal/server"
+	"github.com/switchboardhq/switchboard/internal/sqlite"
+)
+
+// Drivers are the storage drivers every API test runs on.
+var Drivers = []string{"sqlite", "postgres"}
+
+// JWTSecret is the HS256 secret the test server accepts.
+const JWTSecret = "testenv-hs256-secret-0123456789abcdef"
+
+// Env is a running Switchboard.
+type Env struct {
+	Driver   string
+	Store    switchboard.Store
+	Envelope *seal.Envelope
+	Service  *switchboard.Service
+	Server   *server.Server
+	HTTP     *httptest.Server
+	URL      string
+	DBPath   string // the SQLite file (sqlite driver only)
+	OwnerKey string // owner of every workspace of tenant "default", with credentials:read
+
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// New starts a Switchboard on driver ("sqlite" or "postgres"; postgres skips when no test
+// server is configured, see postgres.TestDSN) with tenant and workspace "default" bootstrapped.
+func New(t testing.TB, driver string) *Env {
+	t.Helper()
+	e := &Env{Driver: driver, logs: &syncBuffer{}}
+	ctx := t.Context()
+	switch driver {
+	case "sqlite":
+		e.DBPath = filepath.Join(t.TempDir(), "switchboard.db")
+		st, err := sqlite.Open(ctx, e.DBPath)
+		if err != nil {
+			t.Fatalf("sqlite.Open: %v", err)
+		}
+		t.Cleanup(func() { st.Close() })
+		e.Store = st
+	case "postgres":
+		e.Store = postgres.OpenTestStore(t)
+	default:
+		t.Fatalf("unknown driver %q", driver)
+	}
+	ring, err := seal.GenerateKey(seal.NewKeyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Envelope = seal.New(e.Store, ring)
+	if err := e.Envelope.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defs, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Service, err = switchboard.NewService(e.Store, e.Envelope, defs); err != nil {
+		t.Fatal(err)
+	}
+	key, created, err := e.Service.Bootstrap(ctx)
+	if err != nil || !created {
+		t.Fatalf("bootstrap: created=%v err=%v", created, err)
+	}
+	e.OwnerKey = key
+	authn, err := auth.New(ctx, e.Store, auth.Config{HS256Secret: []byte(JWTSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { authn.Close() })
+	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.Server = server.New(server.Config{Service: e.Service, Auth: authn, Logger: logger})
+	e.HTTP = httptest.NewServer(e.Server.Handler())
+	t.Cleanup(e.HTTP.Close)
+	e.URL = e.HTTP.URL
+	return e
+}
+
+// Logs returns everything the server logged so far.
+func (e *Env) Logs() string { return e.logs.String() }
+
+// Workspace creates workspace id (if it does not exist yet) as the owner.
+func (e *Env) Workspace(t testing.TB, id string) {
+	t.Helper()
+	r := e.Do(t, "POST", "/v1/workspaces", e.OwnerKey, map[string]any{"id": id})
+	if r.Status != http.StatusCreated && r.Status != http.StatusConflict {
+		t.Fatalf("create workspace %s: %d %s", id, r.Status, r.Body)
+	}
+}
+
+// Key creates an API key for workspace ws with role and scopes and returns it.
+func (e *Env) Key(t testing.TB, ws string, role switchboard.Role, scopes ...string) string {
+	t.Helper()
+	if scopes == nil {
+		scopes = []string{}
+	}
+	r := e.Do(t, "POST", "/v1/workspaces/"+ws+"/api-keys", e.OwnerKey, map[string]any{
+		"name": string(role), "role": string(role), "scopes": scopes,
+	})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create key: %d %s", r.Status, r.Body)
+	}
+	var out struct {
+		Key string `json:"key"`
+	}
+	r.JSON(t, &out)
+	return out.Key
+}
+
+// Token mints an HS256 JWT the server accepts.
+func (e *Env) Token(t testing.TB, c auth.Claims) string {
+	t.Helper()
+	tok, err := auth.MintHS256([]byte(JWTSecret), c, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Response is a finished HTTP exchange.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v.
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Map decodes the body as a JSON object.
+func (r *Response) Map(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.JSON(t, &m)
+	return m
+}
+
+// Do sends a request with token as bearer ("" = none). body is JSON-encoded unless it is a
+// string or []byte, sent as is. headers are name/value pairs.
+func (e *Env) Do(t testing.TB, method, path, token string, body any, headers ...string) *Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, e.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.HTTP.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
