@@ -48,6 +48,15 @@ func scanAudit(row pgx.Row) (*switchboard.AuditEvent, error) {
 
 // ListAudit lists a workspace's audit events matching f.
 func (s *Store) ListAudit(ctx context.Context, workspaceID string, f switchboard.AuditFilter) ([]*switchboard.AuditEvent, error) {
+	sql, args := listAuditQuery(workspaceID, f)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err, "")
+	}
+	return collect(rows, scanAudit)
+}
+
+func listAuditQuery(workspaceID string, f switchboard.AuditFilter) (string, []any) {
 	where := []string{"workspace_id = $1", "id > $2"}
 	args := []any{workspaceID, f.After}
 	filter := func(column, v string) {
@@ -63,9 +72,5 @@ func (s *Store) ListAudit(ctx context.Context, workspaceID string, f switchboard
 	sql := fmt.Sprintf(`SELECT id, tenant_id, workspace_id, actor, action, object_type, object_id, request_id,
 		ip, client_hash, details, created_at FROM audit_events WHERE %s ORDER BY id LIMIT $%d`,
 		strings.Join(where, " AND "), len(args))
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, translate(err, "")
-	}
-	return collect(rows, scanAudit)
+	return sql, args
 }

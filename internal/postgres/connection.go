@@ -166,6 +166,15 @@ func (s *Store) GetConnectionByIdempotencyKey(ctx context.Context, workspaceID, 
 
 // ListConnections lists a workspace's connections matching f, each with its UsageCount.
 func (s *Store) ListConnections(ctx context.Context, workspaceID string, f switchboard.ConnectionFilter) ([]*switchboard.Connection, error) {
+	sql, args := listConnectionsQuery(workspaceID, f)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err, "")
+	}
+	return collect(rows, scanConnection)
+}
+
+func listConnectionsQuery(workspaceID string, f switchboard.ConnectionFilter) (string, []any) {
 	where := []string{"c.workspace_id = $1", "c.id > $2"}
 	args := []any{workspaceID, f.After}
 	// Each filter is one more condition with the next placeholder; every one of them has an
@@ -186,11 +195,7 @@ func (s *Store) ListConnections(ctx context.Context, workspaceID string, f switc
 	args = append(args, limit(f.Limit))
 	sql := fmt.Sprintf(`SELECT %s FROM connections c WHERE %s ORDER BY c.id LIMIT $%d`,
 		connectionColumns, strings.Join(where, " AND "), len(args))
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, translate(err, "")
-	}
-	return collect(rows, scanConnection)
+	return sql, args
 }
 
 // UpdateConnection stores c if its stored revision is still c.Revision, then increments

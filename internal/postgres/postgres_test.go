@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +172,80 @@ func TestTranslateConflictArgs(t *testing.T) {
 	e := switchboard.AsError(err)
 	if e.Code != switchboard.CodeConflict || e.Message != "credential.name_taken" || e.Args["Name"] != "prod-db" {
 		t.Fatalf("translate = %v, want conflict credential.name_taken with Name=prod-db", err)
+	}
+}
+
+// TestListsUseIndexes checks that every list filter and lookup has an index: with sequential
+// scans made prohibitively expensive, the planner still picks one only where no index fits.
+func TestListsUseIndexes(t *testing.T) {
+	t.Parallel()
+	s := OpenTestStore(t)
+	ctx := t.Context()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	// The setting must not outlive this test's use of the connection.
+	defer conn.Exec(context.WithoutCancel(ctx), `RESET enable_seqscan`)
+
+	page := switchboard.Page{Limit: 10, After: "conn_0"}
+	queries := map[string]struct {
+		sql  string
+		args []any
+	}{
+		"GetAPIKeyByHash":       {`SELECT ` + apiKeyColumns + ` FROM api_keys WHERE hash = $1`, []any{[]byte{1}}},
+		"CountCredentialUses":   {`SELECT count(DISTINCT connection_id) FROM connection_credentials WHERE workspace_id = $1 AND credential_id = $2`, []any{"ws", "cred_1"}},
+		"ByIdempotencyKey":      {`SELECT ` + connectionColumns + ` FROM connections c WHERE c.workspace_id = $1 AND c.idempotency_key = $2`, []any{"ws", "k"}},
+		"ListUsages":            {`SELECT id FROM usages WHERE workspace_id = $1 AND connection_id = $2 ORDER BY created_at, seq`, []any{"ws", "conn_1"}},
+		"ListConnectorVersions": {`SELECT version FROM connector_versions WHERE workspace_id = $1 AND connector_id = $2 ORDER BY created_at, seq`, []any{"ws", "ctr_1"}},
+	}
+	for name, f := range map[string]switchboard.ConnectionFilter{
+		"all":           {Page: page},
+		"connector":     {ConnectorID: "kafka", Page: page},
+		"status":        {Status: switchboard.StatusActive, Page: page},
+		"environment":   {Environment: "production", Page: page},
+		"external_xref": {ExternalXref: "customer-42", Page: page},
+		"tag":           {Tag: "billing", Page: page},
+	} {
+		sql, args := listConnectionsQuery("ws", f)
+		queries["ListConnections/"+name] = struct {
+			sql  string
+			args []any
+		}{sql, args}
+	}
+	for name, f := range map[string]switchboard.AuditFilter{
+		"all":    {Page: page},
+		"object": {ObjectID: "conn_1", Page: page},
+		"action": {Action: "connection.create", Page: page},
+	} {
+		sql, args := listAuditQuery("ws", f)
+		queries["ListAudit/"+name] = struct {
+			sql  string
+			args []any
+		}{sql, args}
+	}
+	for name, q := range queries {
+		rows, err := conn.Query(ctx, "EXPLAIN "+q.sql, q.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan") {
+			t.Errorf("%s scans a whole table:\n%s", name, p)
+		}
 	}
 }
