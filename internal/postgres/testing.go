@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,8 +41,9 @@ func TestDSN(t testing.TB) string {
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
 	}
-	// The name is hex of random bytes, so it needs no quoting in the statements below.
-	schema := fmt.Sprintf("sbtest_%x", b)
+	// The name holds its creation time, so a later run can drop what a killed one left, and
+	// random bytes; it is digits, hex and "_" only, so it needs no quoting below.
+	schema := fmt.Sprintf("%s%d_%x", testSchemaPrefix, time.Now().Unix(), b)
 	exec := func(ctx context.Context, sql string) error {
 		conn, err := pgx.Connect(ctx, base)
 		if err != nil {
@@ -50,6 +53,7 @@ func TestDSN(t testing.TB) string {
 		_, err = conn.Exec(ctx, sql)
 		return err
 	}
+	sweepOnce.Do(func() { sweepTestSchemas(t, base) })
 	if err := exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("postgres test server: create schema: %v", err)
 	}
@@ -66,6 +70,43 @@ func TestDSN(t testing.TB) string {
 		t.Fatalf("%s: %v", TestDSNEnv, err)
 	}
 	return dsn
+}
+
+const testSchemaPrefix = "sbtest_"
+
+var sweepOnce sync.Once
+
+// sweepTestSchemas drops the test schemas older than a day: those of test processes killed
+// before their cleanup ran. A day is far longer than any test run, so a schema still in use
+// by a concurrent run is never dropped. Failing to sweep fails no test.
+func sweepTestSchemas(t testing.TB, base string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return // TestDSN reports an unreachable server
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, testSchemaPrefix)
+	if err != nil {
+		t.Logf("postgres test server: list old test schemas: %v", err)
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Logf("postgres test server: list old test schemas: %v", err)
+		return
+	}
+	cutoff := time.Now().Add(-24 * time.Hour).Unix()
+	for _, name := range names {
+		created, _, ok := strings.Cut(strings.TrimPrefix(name, testSchemaPrefix), "_")
+		if sec, err := strconv.ParseInt(created, 10, 64); !ok || err != nil || sec >= cutoff {
+			continue
+		}
+		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`); err != nil {
+			t.Logf("postgres test server: drop old test schema %s: %v", name, err)
+		}
+	}
 }
 
 // OpenTestStore returns a Store on a new, empty schema of the test server (see TestDSN),
