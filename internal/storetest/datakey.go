@@ -142,7 +142,6 @@ func testDataKey(t *testing.T, newStore func(t *testing.T) sb.Store) {
 }
 
 func testKeyCheck(t *testing.T, newStore func(t *testing.T) sb.Store) {
-	t.Parallel()
 	s := newStore(t)
 	ctx := t.Context()
 	checks, err := s.KeyChecks(ctx)

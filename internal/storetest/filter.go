@@ -10,7 +10,6 @@ import (
 )
 
 func testConnectionFilter(t *testing.T, newStore func(t *testing.T) sb.Store) {
-	t.Parallel()
 	f := setup(t, newStore)
 	// Twelve connections spread over every filtered field, so each filter keeps a different
 	// subset; workspace B holds copies that no filter on A may return.
