@@ -19,10 +19,22 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// versionTable records which migrations ran.
+const versionTable = "switchboard_schema_version"
+
 // Migrate brings the database named by dsn to the newest schema. Replicas that start together
 // take turns: the first migrates, the others wait for it and then find nothing to do. Errors
 // are *switchboard.Error: CodeUnavailable when the database cannot be reached.
 func Migrate(ctx context.Context, dsn string) error {
+	return withMigrator(ctx, dsn, func(p *goose.Provider) error {
+		_, err := p.Up(ctx)
+		return err
+	})
+}
+
+// withMigrator runs fn with a goose provider of the embedded migrations on the database named
+// by dsn, and translates what fn returns.
+func withMigrator(ctx context.Context, dsn string, fn func(p *goose.Provider) error) error {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return switchboard.Internal(fmt.Errorf("postgres: parse dsn: %w", err))
@@ -31,7 +43,7 @@ func Migrate(ctx context.Context, dsn string) error {
 	db := stdlib.OpenDB(*cfg)
 	defer db.Close()
 
-	// The migration lock is per schema, like goose's version table: two deployments in two
+	// The migration lock is per schema, like the version table: two deployments in two
 	// schemas of one database (or two test stores) don't wait for each other.
 	var schema *string
 	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
@@ -54,13 +66,16 @@ func Migrate(ctx context.Context, dsn string) error {
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithSessionLocker(locker),
+		// A PostgreSQL server is often shared: goose's default table, goose_db_version, may
+		// already belong to another application in the same schema.
+		goose.WithTableName(versionTable),
 		// Go migrations registered by another package (say, the SQLite driver) are not ours.
 		goose.WithDisableGlobalRegistry(true),
 	)
 	if err != nil {
 		return switchboard.Internal(fmt.Errorf("postgres: migrate: %w", err))
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if err := fn(p); err != nil {
 		return translate(fmt.Errorf("postgres: migrate: %w", err), "")
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
 
 	"github.com/switchboardhq/switchboard"
 )
@@ -35,6 +36,25 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	defer s.Close()
 	if has, err := s.HasData(t.Context()); err != nil || has {
 		t.Fatalf("HasData = %v, %v; want false, nil", has, err)
+	}
+}
+
+func TestMigrateDownAndUp(t *testing.T) {
+	t.Parallel()
+	dsn := TestDSN(t)
+	if err := Migrate(t.Context(), dsn); err != nil {
+		t.Fatal(err)
+	}
+	// Every Down section must undo its Up, so that a release can be rolled back.
+	err := withMigrator(t.Context(), dsn, func(p *goose.Provider) error {
+		if _, err := p.DownTo(t.Context(), 0); err != nil {
+			return err
+		}
+		_, err := p.Up(t.Context())
+		return err
+	})
+	if err != nil {
+		t.Fatalf("down to 0, then up: %v", err)
 	}
 }
 
