@@ -180,3 +180,55 @@ func limit(p sb.Page) int {
 	}
 	return p.Limit
 }
+
+// exists returns NotFound(kind) unless query, run in tx, finds a row. Parents are checked
+// this way inside the write transaction, which makes the check and the write atomic.
+func exists(ctx context.Context, tx *sql.Tx, kind, query string, args ...any) error {
+	var one int
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sb.NotFound(kind)
+	}
+	return err
+}
+
+// affected returns NotFound(kind) when res changed no row.
+func affected(res sql.Result, kind string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return sb.NotFound(kind)
+	}
+	return nil
+}
+
+// notFound translates err, naming kind when it is a missing row.
+func (s *Store) notFound(err error, kind string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return sb.NotFound(kind)
+	}
+	return s.fail(err)
+}
+
+// list runs a query on the read pool and scans every row with scan.
+func list[T any](ctx context.Context, s *Store, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(err)
+	}
+	return out, nil
+}
