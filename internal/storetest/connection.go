@@ -295,6 +295,54 @@ func testConnection(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		}
 	})
 
+	t.Run("ConcurrentCreates", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, newStore)
+		// Uniqueness holds under races, not only when a create sees the other's row: of many
+		// creates with one name, or one idempotency key, exactly one wins.
+		const n = 10
+		for _, sameKey := range []bool{false, true} {
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					c := newConnection(f.a, "kafka", "racer")
+					if sameKey {
+						c.Name = c.ID
+						c.IdempotencyKey = "race-key"
+					}
+					errs[i] = f.s.CreateConnection(f.ctx, c, event(f.a, "connection.create", "connection", c.ID))
+				})
+			}
+			wg.Wait()
+			wins := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					wins++
+				case sameKey:
+					wantConflict(t, err, "idempotency.key_taken")
+				default:
+					wantConflict(t, err, "connection.name_taken")
+				}
+			}
+			if wins != 1 {
+				t.Errorf("same idempotency key %v: %d creates won, want 1", sameKey, wins)
+			}
+		}
+		list, err := f.s.ListConnections(f.ctx, f.a.ID, sb.ConnectionFilter{Page: sb.Page{Limit: 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audit, err := f.s.ListAudit(f.ctx, f.a.ID, sb.AuditFilter{Page: sb.Page{Limit: 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || len(audit) != 2 {
+			t.Errorf("%d connections and %d audit events, want 2 of each", len(list), len(audit))
+		}
+	})
+
 	t.Run("Delete", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, newStore)
