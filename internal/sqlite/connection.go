@@ -74,7 +74,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *sb.Connection, ev *sb.A
 	if err == nil {
 		c.Revision = 1
 	}
-	return err
+	return withArgs(err, "Name", c.Name)
 }
 
 // connectionColumns are the columns an update rewrites.
@@ -178,7 +178,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c *sb.Connection, ev *sb.A
 	if err == nil {
 		c.Revision++
 	}
-	return err
+	return withArgs(err, "Name", c.Name)
 }
 
 // DeleteConnection removes one connection; its usages, tags and references go with it

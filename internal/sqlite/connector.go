@@ -34,7 +34,7 @@ func (s *Store) CreateConnector(ctx context.Context, c *sb.Connector, v *sb.Conn
 	if err == nil {
 		c.LatestVersion = latest
 	}
-	return err
+	return withArgs(err, "Key", c.Key, "Version", latest)
 }
 
 func insertVersion(ctx context.Context, tx *sql.Tx, v *sb.ConnectorVersion) error {
@@ -87,7 +87,7 @@ func (s *Store) ListConnectors(ctx context.Context, workspaceID string, p sb.Pag
 
 // CreateConnectorVersion adds a version and makes it the connector's LatestVersion.
 func (s *Store) CreateConnectorVersion(ctx context.Context, v *sb.ConnectorVersion, ev *sb.AuditEvent) error {
-	return s.inTx(ctx, ev, func(tx *sql.Tx) error {
+	return withArgs(s.inTx(ctx, ev, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE connectors SET latest_version = ? WHERE workspace_id = ? AND id = ?`,
 			v.Version, v.WorkspaceID, v.ConnectorID)
 		if err != nil {
@@ -97,7 +97,7 @@ func (s *Store) CreateConnectorVersion(ctx context.Context, v *sb.ConnectorVersi
 			return err
 		}
 		return insertVersion(ctx, tx, v)
-	})
+	}), "Version", v.Version)
 }
 
 const versionColumns = `connector_id, workspace_id, version, schema, auth_schemes, slots, permissions,

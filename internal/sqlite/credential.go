@@ -27,7 +27,7 @@ func (s *Store) CreateCredential(ctx context.Context, c *sb.Credential, ev *sb.A
 	if err == nil {
 		c.Revision = 1
 	}
-	return err
+	return withArgs(err, "Name", c.Name)
 }
 
 func externalRef(c *sb.Credential) (sql.NullString, error) {
@@ -94,7 +94,7 @@ func (s *Store) UpdateCredential(ctx context.Context, c *sb.Credential, ev *sb.A
 	if err == nil {
 		c.Revision++
 	}
-	return err
+	return withArgs(err, "Name", c.Name)
 }
 
 // DeleteCredential removes one credential of a workspace.

@@ -50,7 +50,7 @@ func (s *Store) fail(err error) error {
 		return &sb.Error{Code: sb.CodeUnavailable, Message: "unavailable", Cause: err}
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return sb.ErrNotFound
+		return sb.NotFound("object")
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
@@ -70,9 +70,11 @@ func (s *Store) fail(err error) error {
 		}
 		return &sb.Error{Code: sb.CodeConflict, Message: "conflict", Cause: err}
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		// Methods check their parents inside the transaction first; a foreign key failure
-		// left over means the parent vanished, which the caller sees as not found.
-		return &sb.Error{Code: sb.CodeNotFound, Message: "not_found", Cause: err}
+		// Methods check their parents inside the transaction first, with the parent's kind;
+		// a foreign key failure left over is a parent that the check did not cover.
+		nf := sb.NotFound("object")
+		nf.Cause = err
+		return nf
 	default:
 		switch code & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
@@ -96,4 +98,16 @@ func constraintColumns(msg string) string {
 		cols = cols[:j]
 	}
 	return strings.TrimSpace(cols)
+}
+
+// withArgs gives a conflict from fail the template data of its message ("a connection named
+// {{.Name}} already exists"): kv are key/value pairs of names, keys or ids, never a secret.
+// Other errors pass through.
+func withArgs(err error, kv ...any) error {
+	e, ok := errors.AsType[*sb.Error](err)
+	if !ok || e.Code != sb.CodeConflict || e.Args != nil {
+		return err
+	}
+	e.Args = sb.Errorf(e.Code, e.Message, kv...).Args
+	return err
 }

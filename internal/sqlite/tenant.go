@@ -9,11 +9,11 @@ import (
 
 // CreateTenant inserts t.
 func (s *Store) CreateTenant(ctx context.Context, t *sb.Tenant) error {
-	return s.inTx(ctx, nil, func(tx *sql.Tx) error {
+	return withArgs(s.inTx(ctx, nil, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
 			t.ID, t.Name, micros(t.CreatedAt))
 		return err
-	})
+	}), "ID", t.ID)
 }
 
 // GetTenant returns the tenant with id.
@@ -31,14 +31,14 @@ func (s *Store) GetTenant(ctx context.Context, id string) (*sb.Tenant, error) {
 
 // CreateWorkspace inserts w.
 func (s *Store) CreateWorkspace(ctx context.Context, w *sb.Workspace, ev *sb.AuditEvent) error {
-	return s.inTx(ctx, ev, func(tx *sql.Tx) error {
+	return withArgs(s.inTx(ctx, ev, func(tx *sql.Tx) error {
 		if err := exists(ctx, tx, "tenant", `SELECT 1 FROM tenants WHERE id = ?`, w.TenantID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO workspaces (id, tenant_id, name, created_at) VALUES (?, ?, ?, ?)`,
 			w.ID, w.TenantID, w.Name, micros(w.CreatedAt))
 		return err
-	})
+	}), "ID", w.ID)
 }
 
 const workspaceColumns = `id, tenant_id, name, created_at`

@@ -112,7 +112,7 @@ func testConnection(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		f := setup(t, newStore)
 		c := f.connection(t, newConnection(f.a, "kafka", "orders"))
 		dup := newConnection(f.a, "kafka", "orders")
-		wantConflict(t, f.s.CreateConnection(f.ctx, dup, event(f.a, "connection.create", "connection", dup.ID)), "connection.name_taken")
+		wantConflict(t, f.s.CreateConnection(f.ctx, dup, event(f.a, "connection.create", "connection", dup.ID)), "connection.name_taken", "Name", "orders")
 		_, err := f.s.GetConnection(f.ctx, f.a.ID, dup.ID)
 		wantCode(t, err, sb.CodeNotFound)
 		f.wantAudit(t, f.a)
@@ -216,7 +216,7 @@ func testConnection(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		wantCode(t, f.s.UpdateConnection(f.ctx, &missing, bad), sb.CodeNotFound)
 		clash := upd
 		clash.Name = "taken"
-		wantConflict(t, f.s.UpdateConnection(f.ctx, &clash, bad), "connection.name_taken")
+		wantConflict(t, f.s.UpdateConnection(f.ctx, &clash, bad), "connection.name_taken", "Name", "taken")
 		f.wantConnection(t, &before, 0)
 		f.wantAudit(t, f.a)
 

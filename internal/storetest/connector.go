@@ -86,7 +86,7 @@ func testConnector(t *testing.T, newStore func(t *testing.T) sb.Store) {
 			t.Fatal(err)
 		}
 		dup, dupV := newConnector(f.a, "kafka")
-		wantConflict(t, f.s.CreateConnector(f.ctx, dup, dupV, event(f.a, "connector.create", "connector", dup.ID)), "connector.key_taken")
+		wantConflict(t, f.s.CreateConnector(f.ctx, dup, dupV, event(f.a, "connector.create", "connector", dup.ID)), "connector.key_taken", "Key", "kafka")
 		_, err := f.s.GetConnector(f.ctx, f.a.ID, dup.ID)
 		wantCode(t, err, sb.CodeNotFound)
 		f.wantAudit(t, f.a)
@@ -175,7 +175,7 @@ func testConnector(t *testing.T, newStore func(t *testing.T) sb.Store) {
 
 		bad := event(f.a, "connector.version.create", "connector", c.ID)
 		dup := newVersion(c, "2.0.0", sb.Now())
-		wantConflict(t, f.s.CreateConnectorVersion(f.ctx, dup, bad), "connector_version.exists")
+		wantConflict(t, f.s.CreateConnectorVersion(f.ctx, dup, bad), "connector_version.exists", "Version", "2.0.0")
 		missing := newVersion(&sb.Connector{ID: sb.NewID(sb.PrefixConnector), WorkspaceID: f.a.ID}, "1.0.0", sb.Now())
 		wantCode(t, f.s.CreateConnectorVersion(f.ctx, missing, bad), sb.CodeNotFound)
 		// A version claiming workspace B for A's connector is refused as not found.

@@ -74,7 +74,7 @@ func testCredential(t *testing.T, newStore func(t *testing.T) sb.Store) {
 			t.Fatal(err)
 		}
 		dup := newCredential(f.a, "prod")
-		wantConflict(t, f.s.CreateCredential(f.ctx, dup, event(f.a, "credential.create", "credential", dup.ID)), "credential.name_taken")
+		wantConflict(t, f.s.CreateCredential(f.ctx, dup, event(f.a, "credential.create", "credential", dup.ID)), "credential.name_taken", "Name", "prod")
 		_, err := f.s.GetCredential(f.ctx, f.a.ID, dup.ID)
 		wantCode(t, err, sb.CodeNotFound)
 		f.wantAudit(t, f.a)
@@ -119,7 +119,7 @@ func testCredential(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		wantCode(t, f.s.UpdateCredential(f.ctx, &missing, bad), sb.CodeNotFound)
 		clash := upd
 		clash.Name = "taken"
-		wantConflict(t, f.s.UpdateCredential(f.ctx, &clash, bad), "credential.name_taken")
+		wantConflict(t, f.s.UpdateCredential(f.ctx, &clash, bad), "credential.name_taken", "Name", "taken")
 		got, err := f.s.GetCredential(f.ctx, f.a.ID, c.ID)
 		if err != nil {
 			t.Fatal(err)

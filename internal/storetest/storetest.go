@@ -125,12 +125,19 @@ func wantCode(t testing.TB, err error, code sb.Code) {
 	}
 }
 
-// wantConflict fails unless err is a conflict with the message key.
-func wantConflict(t testing.TB, err error, key string) {
+// wantConflict fails unless err is a conflict with the message key and, given as key/value
+// pairs, the Args its message template shows ("a connection named {{.Name}} ...").
+func wantConflict(t testing.TB, err error, key string, args ...any) {
 	t.Helper()
 	wantCode(t, err, sb.CodeConflict)
-	if got := sb.AsError(err).Message; got != key {
-		t.Fatalf("conflict message = %q, want %q", got, key)
+	e := sb.AsError(err)
+	if e.Message != key {
+		t.Fatalf("conflict message = %q, want %q", e.Message, key)
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		if name := args[i].(string); e.Args[name] != args[i+1] {
+			t.Errorf("conflict %s: Args[%s] = %v, want %v", key, name, e.Args[name], args[i+1])
+		}
 	}
 }
 

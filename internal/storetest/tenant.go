@@ -73,7 +73,7 @@ func testTenant(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		if err := s.CreateTenant(ctx, tn); err != nil {
 			t.Fatal(err)
 		}
-		wantConflict(t, s.CreateTenant(ctx, &sb.Tenant{ID: tn.ID, Name: "two", CreatedAt: sb.Now()}), "tenant.exists")
+		wantConflict(t, s.CreateTenant(ctx, &sb.Tenant{ID: tn.ID, Name: "two", CreatedAt: sb.Now()}), "tenant.exists", "ID", tn.ID)
 		got, err := s.GetTenant(ctx, tn.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -116,7 +116,7 @@ func testWorkspace(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		// the failed create leaves no audit event behind.
 		for _, tenantID := range []string{f.tenant.ID, other.ID} {
 			w := &sb.Workspace{ID: f.a.ID, TenantID: tenantID, Name: "again", CreatedAt: sb.Now()}
-			wantConflict(t, f.s.CreateWorkspace(f.ctx, w, event(w, "workspace.create", "workspace", w.ID)), "workspace.exists")
+			wantConflict(t, f.s.CreateWorkspace(f.ctx, w, event(w, "workspace.create", "workspace", w.ID)), "workspace.exists", "ID", f.a.ID)
 		}
 		f.wantAudit(t, f.a)
 		got, err := f.s.GetWorkspace(f.ctx, f.a.ID)
