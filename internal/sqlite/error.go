@@ -31,7 +31,7 @@ var uniqueKeys = map[string]string{
 	"connections.workspace_id, connections.idempotency_key":                "idempotency.key_taken",
 	"usages.id":                             "usage.exists",
 	"usages.connection_id, usages.consumer": "usage.exists",
-	"audit_events.id":                       "audit.exists",
+	"audit_events.id":                       "audit_event.exists",
 }
 
 // fail translates an error from database/sql or the driver into a *switchboard.Error. It is
