@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -175,27 +176,51 @@ func TestBOLA(t *testing.T) {
 			e.Workspace(t, "ws-b")
 			a := seed(t, e, "default")
 			b := seed(t, e, "ws-b")
-			before := snapshot(t, e, b)
 
-			principals := map[string]string{
-				"key": e.Key(t, "default", switchboard.RoleOwner, switchboard.ScopeCredentialsRead),
-				"jwt": e.Token(t, auth.Claims{
+			// A tenant of its own, for a principal of another tenant that may do anything there.
+			if err := e.Store.CreateTenant(t.Context(), &switchboard.Tenant{ID: "other", Name: "Other", CreatedAt: switchboard.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			type principal struct {
+				name        string
+				token       string
+				ownTenant   bool // of tenant "default" (A's and B's), bound to A
+				createWSErr int  // expected status of POST /v1/workspaces
+			}
+			principals := []principal{
+				{"key", e.Key(t, "default", switchboard.RoleOwner, switchboard.ScopeCredentialsRead), true, http.StatusForbidden},
+				{"jwt", e.Token(t, auth.Claims{
 					Subject: "user-a", TenantID: "default", Workspaces: []string{"default"},
 					Role: switchboard.RoleOwner, Scopes: []string{switchboard.ScopeCredentialsRead},
-				}),
+				}), true, http.StatusForbidden},
+				// Owner of every workspace of another tenant: A's objects are foreign too.
+				{"other-tenant", e.Token(t, auth.Claims{
+					Subject: "mallory", TenantID: "other", Workspaces: []string{switchboard.AllWorkspaces},
+					Role: switchboard.RoleOwner, Scopes: []string{switchboard.ScopeCredentialsRead},
+				}), false, http.StatusCreated},
 			}
-			bIDs := []string{b.Connector, b.Credential, b.Connection, b.Usage, b.Key}
-			noLeak := func(t *testing.T, what string, r *testenv.Response) {
-				t.Helper()
-				for _, id := range append(bIDs, b.ConnectorKey, `"ws-b"`) {
-					if bytes.Contains(r.Body, []byte(id)) {
-						t.Errorf("%s: response names B's %s: %s", what, id, r.Body)
+			// After the principals exist (A's key list includes them).
+			before := []map[string]any{snapshot(t, e, a), snapshot(t, e, b)}
+			foreign := func(own bool) []string {
+				ids := []string{b.Connector, b.ConnectorKey, b.Credential, b.Connection, b.Usage, b.Key, `"ws-b"`}
+				if !own {
+					ids = append(ids, a.Connector, a.ConnectorKey, a.Credential, a.Connection, a.Usage, a.Key, `"default"`)
+				}
+				return ids
+			}
+			var noLeak func(t *testing.T, what string, r *testenv.Response)
+			routes := e.Server.Routes()
+			for _, pr := range principals {
+				tok := pr.token
+				noLeak = func(t *testing.T, what string, r *testenv.Response) {
+					t.Helper()
+					for _, id := range foreign(pr.ownTenant) {
+						if bytes.Contains(r.Body, []byte(id)) {
+							t.Errorf("%s: response names foreign %s: %s", what, id, r.Body)
+						}
 					}
 				}
-			}
-			routes := e.Server.Routes()
-			for name, tok := range principals {
-				t.Run(name, func(t *testing.T) {
+				t.Run(pr.name, func(t *testing.T) {
 					n := 0
 					for _, rt := range routes {
 						if rt.Public {
@@ -211,8 +236,8 @@ func TestBOLA(t *testing.T) {
 							r := e.Do(t, rt.Method, rt.Path, tok, body)
 							switch what {
 							case "POST /v1/workspaces":
-								if r.Status != http.StatusForbidden || errCode(r) != "4030" {
-									t.Errorf("%s by a principal of one workspace: %d %s, want 403 4030", what, r.Status, r.Body)
+								if r.Status != pr.createWSErr {
+									t.Errorf("%s: %d %s, want %d", what, r.Status, r.Body, pr.createWSErr)
 								}
 							case "GET /v1/workspaces", "GET /v1/connectors":
 								if r.Status != http.StatusOK {
@@ -228,19 +253,25 @@ func TestBOLA(t *testing.T) {
 						// B's ids (only for routes that take an object id). Connector ids are
 						// tried both as id and as key, since the route accepts either.
 						variants := []map[string]string{b.params()}
-						withKey := b.params()
-						withKey["connector_id"] = b.ConnectorKey
-						if slices.Contains(params, "connector_id") {
-							variants = append(variants, withKey)
+						if !pr.ownTenant {
+							variants = append(variants, a.params())
+						}
+						for _, v := range slices.Clone(variants) {
+							if slices.Contains(params, "connector_id") {
+								withKey := maps.Clone(v)
+								withKey["connector_id"] = map[string]string{a.Connector: a.ConnectorKey, b.Connector: b.ConnectorKey}[v["connector_id"]]
+								variants = append(variants, withKey)
+							}
 						}
 						if slices.ContainsFunc(params, func(p string) bool { return p != "workspace_id" }) && slices.Contains(params, "workspace_id") {
 							for _, v := range slices.Clone(variants) {
-								mixed := map[string]string{}
-								for k, val := range v {
-									mixed[k] = val
+								for _, ws := range []string{a.Workspace, b.Workspace} {
+									if ws != v["workspace_id"] {
+										mixed := maps.Clone(v)
+										mixed["workspace_id"] = ws
+										variants = append(variants, mixed)
+									}
 								}
-								mixed["workspace_id"] = a.Workspace
-								variants = append(variants, mixed)
 							}
 						}
 						for _, v := range variants {
@@ -253,10 +284,14 @@ func TestBOLA(t *testing.T) {
 							noLeak(t, rt.Method+" "+path, r)
 						}
 					}
+					t.Logf("%d requests with foreign ids", n)
 					if n < 20 {
 						t.Errorf("walked only %d requests with B's ids; the route list looks wrong", n)
 					}
 
+					if !pr.ownTenant {
+						return
+					}
 					// Body references to B's objects from A's workspace.
 					uniq := randHex(t, 4)
 					for _, c := range []struct {
@@ -300,9 +335,9 @@ func TestBOLA(t *testing.T) {
 					}
 				})
 			}
-			after := snapshot(t, e, b)
+			after := []map[string]any{snapshot(t, e, a), snapshot(t, e, b)}
 			if diff := cmp.Diff(before, after); diff != "" {
-				t.Errorf("B's objects changed during the walk (-before +after):\n%s", diff)
+				t.Errorf("A's or B's objects changed during the walk (-before +after):\n%s", diff)
 			}
 			// No audit event of B's workspace has an actor other than the owner that seeded it.
 			r := e.Do(t, "GET", "/v1/workspaces/ws-b/audit?page_size=1000", e.OwnerKey, nil)
@@ -479,6 +514,60 @@ func TestUnauthenticated(t *testing.T) {
 			want := []string{"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz"}
 			if diff := cmp.Diff(want, public); diff != "" {
 				t.Errorf("public routes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestKeyEscalation checks that a principal cannot mint a key above its own role or scope,
+// nor for a workspace it cannot act in, and that revoked keys and unknown roles are refused.
+func TestKeyEscalation(t *testing.T) {
+	for _, d := range testenv.Drivers {
+		t.Run(d, func(t *testing.T) {
+			e := testenv.New(t, d)
+			e.Workspace(t, "ws-b")
+			admin := e.Key(t, "default", switchboard.RoleAdmin)
+			editor := e.Key(t, "default", switchboard.RoleEditor, switchboard.ScopeCredentialsRead)
+			adminJWT := e.Token(t, auth.Claims{Subject: "u", TenantID: "default", Workspaces: []string{switchboard.AllWorkspaces}, Role: switchboard.RoleAdmin})
+			for _, c := range []struct {
+				what, token, ws string
+				body            map[string]any
+				status          int
+			}{
+				{"admin mints owner", admin, "default", map[string]any{"role": "owner"}, 403},
+				{"admin without scope mints scope", admin, "default", map[string]any{"role": "viewer", "scopes": []string{"credentials:read"}}, 403},
+				{"admin mints unknown scope", admin, "default", map[string]any{"role": "viewer", "scopes": []string{"admin:*"}}, 400},
+				{"admin mints admin", admin, "default", map[string]any{"role": "admin"}, 201},
+				{"admin of A mints in B", admin, "ws-b", map[string]any{"role": "viewer"}, 404},
+				{"editor mints viewer", editor, "default", map[string]any{"role": "viewer"}, 403},
+				{"tenant-wide admin mints tenant-wide viewer key", adminJWT, "*", map[string]any{"role": "viewer"}, 201},
+				{"workspace admin mints tenant-wide key", admin, "*", map[string]any{"role": "viewer"}, 403},
+				{"tenant-wide admin mints owner in B", adminJWT, "ws-b", map[string]any{"role": "owner"}, 403},
+			} {
+				r := e.Do(t, "POST", "/v1/workspaces/"+c.ws+"/api-keys", c.token, c.body)
+				if r.Status != c.status {
+					t.Errorf("%s: %d %s, want %d", c.what, r.Status, r.Body, c.status)
+				}
+			}
+
+			// A revoked key stops working at once.
+			r := e.Do(t, "POST", "/v1/workspaces/default/api-keys", e.OwnerKey, map[string]any{"role": "viewer"})
+			var k struct{ ID, Key string }
+			r.JSON(t, &k)
+			if r := e.Do(t, "GET", "/v1/workspaces/default", k.Key, nil); r.Status != http.StatusOK {
+				t.Fatalf("fresh key: %d %s", r.Status, r.Body)
+			}
+			if r := e.Do(t, "DELETE", "/v1/workspaces/default/api-keys/"+k.ID, admin, nil); r.Status != http.StatusNoContent {
+				t.Fatalf("revoke: %d %s", r.Status, r.Body)
+			}
+			if r := e.Do(t, "GET", "/v1/workspaces/default", k.Key, nil); r.Status != http.StatusUnauthorized {
+				t.Errorf("revoked key: %d %s, want 401", r.Status, r.Body)
+			}
+			// The bootstrap key is tenant-wide: a workspace admin cannot revoke it through a
+			// workspace it can act in.
+			r = e.Do(t, "GET", "/v1/workspaces/default/api-keys?page_size=1000", e.OwnerKey, nil)
+			if bytes.Contains(r.Body, []byte(`"workspace_id":"*"`)) {
+				t.Errorf("workspace key list shows a tenant-wide key: %s", r.Body)
 			}
 		})
 	}
