@@ -75,15 +75,19 @@ func (s *Service) GetConnector(ctx context.Context, wsID, idOrKey string) (*Conn
 	if PrincipalFrom(ctx) == nil {
 		return nil, Errorf(CodeUnauthenticated, "unauthenticated")
 	}
+	// A workspace path is authorized first, built-ins included: a workspace the principal
+	// cannot act in (or that does not exist) is not found, whatever the connector.
+	if wsID != "" {
+		if _, _, err := s.access(ctx, wsID, RoleViewer); err != nil {
+			return nil, err
+		}
+	}
 	if b, ok := s.builtins[idOrKey]; ok {
 		d := b.def
 		return &d, nil
 	}
 	if wsID == "" {
 		return nil, NotFound("connector")
-	}
-	if _, _, err := s.access(ctx, wsID, RoleViewer); err != nil {
-		return nil, err
 	}
 	c, err := s.store.GetConnector(ctx, wsID, idOrKey)
 	if err != nil {
