@@ -274,6 +274,19 @@ func TestBOLA(t *testing.T) {
 								}
 							}
 						}
+						if slices.Contains(params, "connector_id") && slices.Contains(params, "workspace_id") {
+							// A built-in connector under a foreign workspace: the workspace is
+							// what is not found.
+							foreignWS := []string{b.Workspace}
+							if !pr.ownTenant {
+								foreignWS = append(foreignWS, a.Workspace)
+							}
+							for _, ws := range foreignWS {
+								v := b.params()
+								v["workspace_id"], v["connector_id"] = ws, "kafka"
+								variants = append(variants, v)
+							}
+						}
 						for _, v := range variants {
 							path := fillPath(t, rt.Path, v)
 							r := e.Do(t, rt.Method, path, tok, body)
