@@ -253,8 +253,9 @@ func (s *Service) CreateConnection(ctx context.Context, wsID string, in Connecti
 		"connector_id": c.ConnectorID, "name": c.Name, "status": string(c.Status),
 	})
 	if err := s.store.CreateConnection(ctx, c, ev); err != nil {
-		if e := AsError(err); e.Code == CodeConflict && e.Message == "idempotency.key_taken" {
-			// A concurrent retry won the race: answer with its result.
+		if idempotencyKey != "" && ErrorCode(err) == CodeConflict {
+			// A concurrent retry may have won the race: answer with its result. Its row can
+			// trip the name constraint before the key's, so any conflict is checked.
 			prev, rerr := s.replay(ctx, ws.ID, idempotencyKey, hash)
 			if prev != nil || rerr != nil {
 				return prev, prev != nil, rerr
