@@ -113,6 +113,10 @@ func (o *options) openKeyring(ctx context.Context, store switchboard.Store, crea
 		if ring, err = seal.GenerateKey(seal.NewKeyID()); err != nil {
 			return nil, nil, err
 		}
+		// With PostgreSQL nothing else creates the data dir that holds the default keyring.
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, nil, fmt.Errorf("data dir: %w", err)
+		}
 		if err := seal.WriteKeyringFile(path, ring); err != nil {
 			return nil, nil, fmt.Errorf("write keyring: %w", err)
 		}
