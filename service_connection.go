@@ -331,6 +331,10 @@ func (s *Service) ListConnections(ctx context.Context, wsID string, f Connection
 	return items, next, nil
 }
 
+// maxUpdateAttempts bounds how often an update without If-Match is retried after losing a race
+// to a concurrent write: one retry per concurrent writer of the same row is enough.
+const maxUpdateAttempts = 100
+
 // UpdateConnection applies a patch (editor role). ifMatch, when not 0, is the revision the
 // client read: a connection changed since is a precondition failure. Without it, a concurrent
 // change is retried on the fresh copy.
@@ -339,7 +343,7 @@ func (s *Service) UpdateConnection(ctx context.Context, wsID, id string, patch C
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		c, err := s.store.GetConnection(ctx, ws.ID, id)
 		if err != nil {
 			return nil, err
@@ -356,7 +360,9 @@ func (s *Service) UpdateConnection(ctx context.Context, wsID, id string, patch C
 			return nil, err
 		}
 		err = s.store.UpdateConnection(ctx, c, ev)
-		if ErrorCode(err) == CodePreconditionFailed && ifMatch == 0 && attempt < 5 {
+		if ErrorCode(err) == CodePreconditionFailed && ifMatch == 0 && attempt < maxUpdateAttempts && ctx.Err() == nil {
+			// Someone else's write won: each lost round means another writer made progress,
+			// so a client that sent no If-Match does not see 412 unless the row is that hot.
 			continue
 		}
 		if err != nil {

@@ -205,7 +205,7 @@ func (s *Service) UpdateCredential(ctx context.Context, wsID, id string, patch C
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		c, err := s.credential(ctx, ws.ID, id)
 		if err != nil {
 			return nil, err
@@ -240,7 +240,9 @@ func (s *Service) UpdateCredential(ctx context.Context, wsID, id string, patch C
 		slices.Sort(changed)
 		ev := s.event(ctx, p, ws, "credential.update", "credential", c.ID, map[string]any{"fields": changed})
 		err = s.store.UpdateCredential(ctx, c, ev)
-		if ErrorCode(err) == CodePreconditionFailed && ifMatch == 0 && attempt < 5 {
+		if ErrorCode(err) == CodePreconditionFailed && ifMatch == 0 && attempt < maxUpdateAttempts && ctx.Err() == nil {
+			// Someone else's write won: each lost round means another writer made progress,
+			// so a client that sent no If-Match does not see 412 unless the row is that hot.
 			continue
 		}
 		if err != nil {
