@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -221,4 +223,95 @@ func TestIDsSortInCreationOrder(t *testing.T) {
 		}
 		prev = id
 	}
+}
+
+// concurrently sends n requests at once and returns the statuses, counted.
+func concurrently(t *testing.T, n int, send func(i int) (*testenv.Response, error)) map[int]int {
+	t.Helper()
+	var wg sync.WaitGroup
+	resps := make([]*testenv.Response, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { resps[i], errs[i] = send(i) })
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		counts[resps[i].Status]++
+		if resps[i].Status >= 500 {
+			t.Errorf("request %d: %d %s", i, resps[i].Status, resps[i].Body)
+		}
+	}
+	return counts
+}
+
+func TestConcurrentWrites(t *testing.T) {
+	eachDriver(t, func(t *testing.T, e *testenv.Env) {
+		const n = 8
+		// Same name, no key: one wins, the others are told the name is taken.
+		counts := concurrently(t, n, func(int) (*testenv.Response, error) {
+			return rawDo(e, "POST", connsPath, e.OwnerKey, bearerBody("contested"))
+		})
+		if diff := cmp.Diff(map[int]int{201: 1, 409: n - 1}, counts); diff != "" {
+			t.Errorf("concurrent same-name creates (-want +got):\n%s", diff)
+		}
+		c := listConns(t, e, "").Items[0]
+
+		// Patches with the same If-Match: exactly one applies.
+		counts = concurrently(t, n, func(i int) (*testenv.Response, error) {
+			return rawDo(e, "PATCH", connsPath+"/"+c.ID, e.OwnerKey, map[string]any{"description": fmt.Sprint("d", i)}, "If-Match", `"1"`)
+		})
+		if diff := cmp.Diff(map[int]int{200: 1, 412: n - 1}, counts); diff != "" {
+			t.Errorf("concurrent If-Match patches (-want +got):\n%s", diff)
+		}
+		// Patches without If-Match: every one applies, none is lost.
+		counts = concurrently(t, n, func(i int) (*testenv.Response, error) {
+			return rawDo(e, "POST", connsPath+"/"+c.ID+"/usages", e.OwnerKey, map[string]any{"consumer": fmt.Sprint("wf:", i)})
+		})
+		if diff := cmp.Diff(map[int]int{201: n}, counts); diff != "" {
+			t.Errorf("concurrent usages (-want +got):\n%s", diff)
+		}
+		counts = concurrently(t, n, func(i int) (*testenv.Response, error) {
+			return rawDo(e, "PATCH", connsPath+"/"+c.ID, e.OwnerKey, map[string]any{"external_xref": fmt.Sprint("x", i)})
+		})
+		if diff := cmp.Diff(map[int]int{200: n}, counts); diff != "" {
+			t.Errorf("concurrent patches without If-Match (-want +got):\n%s", diff)
+		}
+		if g := getConn(t, e, c.ID); g.Revision != 2+n || g.Usages != n {
+			t.Errorf("revision %d usages %d, want %d %d", g.Revision, g.Usages, 2+n, n)
+		}
+	})
+}
+
+func TestPatchCredential(t *testing.T) {
+	eachDriver(t, func(t *testing.T, e *testenv.Env) {
+		cred := createCred(t, e, "basic", "basic", map[string]string{"username": "alice", "password": "pw-0123456789abcd"})
+		p := "/v1/workspaces/default/credentials/" + cred.ID
+		c := createConn(t, e, e.OwnerKey, "default", map[string]any{"connector_id": "kafka", "connection_name": "k",
+			"config": map[string]any{"kafkaAddr": "h:1"}, "credentials": map[string]any{"action": []string{cred.ID}}})
+		clear := func() map[string]any {
+			t.Helper()
+			r, m := credentialsOf(t, e, e.OwnerKey, c.ID)
+			wantStatus(t, r, http.StatusOK)
+			return m["credentials"].(map[string]any)["action"].([]any)[0].(map[string]any)["data"].(map[string]any)
+		}
+		r := e.Do(t, "PATCH", p, e.OwnerKey, map[string]any{"data": map[string]any{"password": "****abcd", "username": "bob"}}, "If-Match", `"1"`)
+		wantStatus(t, r, http.StatusOK)
+		if r.Header.Get("ETag") != `"2"` {
+			t.Errorf("ETag = %q", r.Header.Get("ETag"))
+		}
+		if diff := cmp.Diff(map[string]any{"username": "bob", "password": "pw-0123456789abcd"}, clear()); diff != "" {
+			t.Errorf("after mask-back (-want +got):\n%s", diff)
+		}
+		wantError(t, e.Do(t, "PATCH", p, e.OwnerKey, map[string]any{"name": "x"}, "If-Match", `"1"`), http.StatusPreconditionFailed, "4120")
+		got := wantError(t, e.Do(t, "PATCH", p, e.OwnerKey, map[string]any{"data": map[string]any{"password": nil}}), http.StatusBadRequest, "4000")
+		wantDetails(t, got, detail{Field: "data.password", Reason: "required"})
+		wantStatus(t, e.Do(t, "PATCH", p, e.OwnerKey, map[string]any{"data": map[string]any{"password": "new-password-9999"}}), http.StatusOK)
+		if diff := cmp.Diff(map[string]any{"username": "bob", "password": "new-password-9999"}, clear()); diff != "" {
+			t.Errorf("after replace (-want +got):\n%s", diff)
+		}
+	})
 }
