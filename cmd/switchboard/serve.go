@@ -60,10 +60,6 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	key, created, err := svc.Bootstrap(ctx)
-	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
-	}
 	authn, err := auth.New(ctx, store, auth.Config{
 		HS256Secret: []byte(so.hs256Secret), JWKSURL: so.jwksURL, Issuer: so.issuer, Audience: so.audience,
 	})
@@ -74,6 +70,14 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	ln, err := net.Listen("tcp", so.addr)
 	if err != nil {
 		return err
+	}
+	// Bootstrap only once nothing can fail before the banner: the owner key is shown on the
+	// first start only, and a start that failed after creating it (port taken, bad JWT
+	// settings) would leave nobody knowing it.
+	key, created, err := svc.Bootstrap(ctx)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("bootstrap: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
 	if created {
