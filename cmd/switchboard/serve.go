@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -43,6 +44,8 @@ func serveCmd(o *options) *cobra.Command {
 
 func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	ctx := cmd.Context()
+	// Packages that log through the default logger (auth, httpx) log like the rest of serve.
+	slog.SetDefault(o.log)
 	store, err := o.openStore(ctx)
 	if err != nil {
 		return err
