@@ -184,3 +184,20 @@ func TestServeFirstStartFailureKeepsBootstrap(t *testing.T) {
 		})
 	}
 }
+
+// Everything serve logs goes through its one logger: slog text records, none in the standard
+// log format of the default logger (here a JWKS refresh warning, logged by internal/auth).
+func TestServeLogsInOneFormat(t *testing.T) {
+	b := newBackend(t, "sqlite")
+	p := startServe(t, nil, append(b.flags(), "--jwks-url", "http://127.0.0.1:1/jwks", "--jwt-audience", "switchboard")...)
+	p.stop()
+	bannerLine := regexp.MustCompile(`^(Switchboard first start: |Owner API key |  sbk_\S+$|Workspace id: |Try: curl )`)
+	for _, l := range strings.Split(p.stderr.String(), "\n") {
+		if l != "" && !strings.HasPrefix(l, "time=") && !bannerLine.MatchString(l) {
+			t.Errorf("stderr line not in slog text format: %s", redact(l))
+		}
+	}
+	if !strings.Contains(p.stderr.String(), "JWKS refresh failed") {
+		t.Errorf("the JWKS warning is missing:\n%s", redact(p.stderr.String()))
+	}
+}
