@@ -13,6 +13,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -30,15 +31,41 @@ const (
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
+// idState makes ids monotonic within the process: two ids made in the same millisecond (or
+// after the clock stepped back) get the previous random part plus one, so they still sort in
+// creation order (the monotonic ULID scheme).
+var idState struct {
+	sync.Mutex
+	ms   uint64
+	rand [10]byte
+}
+
 // NewID returns a new id with the given prefix: prefix + "_" + 26 characters encoding a
-// millisecond timestamp followed by 80 random bits, so ids of one prefix sort by creation.
+// millisecond timestamp followed by 80 random bits. Ids of one process sort by creation.
 func NewID(prefix string) string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
-	// The top 48 bits hold the time; the remaining 80 bits are random.
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic("switchboard: no randomness: " + err.Error())
+	ms := uint64(time.Now().UnixMilli())
+	idState.Lock()
+	if ms <= idState.ms {
+		ms = idState.ms
+		for i := len(idState.rand) - 1; i >= 0; i-- {
+			idState.rand[i]++
+			if idState.rand[i] != 0 {
+				break
+			}
+		}
+	} else {
+		if _, err := rand.Read(idState.rand[:]); err != nil {
+			idState.Unlock()
+			panic("switchboard: no randomness: " + err.Error())
+		}
+		// Leave headroom so increments within one millisecond never overflow into the time.
+		idState.rand[0] &= 0x7f
+		idState.ms = ms
 	}
+	binary.BigEndian.PutUint64(b[:8], ms<<16)
+	copy(b[6:], idState.rand[:])
+	idState.Unlock()
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
 }
 
