@@ -637,3 +637,42 @@ func TestWrappedKeyBoundToWorkspace(t *testing.T) {
 		t.Error("Seal with a data key copied from another workspace succeeded")
 	}
 }
+
+// A database set up with one keyring, with no secret sealed yet, refuses a keyring of other
+// ids: otherwise two replicas (or a restart with a lost keyring) would each record their own.
+func TestVerifyRefusesAnotherKeyringBeforeAnySecret(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, s, ring := newEnvelope(t) // Verify recorded k1; nothing sealed
+	other, _ := GenerateKey("k2")
+	w := s.writeCount()
+	err := New(s, other).Verify(ctx)
+	if err == nil || !errors.Is(err, ErrKeyringMismatch) || !strings.Contains(err.Error(), "k1") {
+		t.Fatalf("Verify(other keyring) = %v, want a mismatch naming the known key k1", err)
+	}
+	if s.writeCount() != w {
+		t.Error("a failed Verify wrote")
+	}
+	// The keyring after a rotation whose old key was removed is still recognised.
+	if err := ring.Add("k3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(s, ring).Rewrap(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	rotated, _ := ParseKeyring([]byte("k3:" + base64Key(t, ring, "k3") + "\n"))
+	if err := New(s, rotated).Verify(ctx); err != nil {
+		t.Errorf("Verify(rotated keyring without the old key) = %v", err)
+	}
+}
+
+func base64Key(t testing.TB, r *Keyring, id string) string {
+	t.Helper()
+	for _, line := range strings.Split(string(r.Marshal()), "\n") {
+		if v, ok := strings.CutPrefix(line, id+":"); ok {
+			return v
+		}
+	}
+	t.Fatalf("no key %s", id)
+	return ""
+}

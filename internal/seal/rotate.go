@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -43,7 +44,8 @@ func checkMatches(kek cipher.AEAD, id string, check []byte) bool {
 //   - a key's recorded check value does not open under the key of the same id (or, for a key
 //     without a recorded check, none of the data keys it wraps unwraps with it): "keyring does
 //     not match the database: key <id> is not the key the data was written with";
-//   - a data key is wrapped by a key the keyring lacks: the error names the missing ids.
+//   - a data key is wrapped by a key the keyring lacks: the error names the missing ids;
+//   - the database has recorded checks and none of them is for a key of this keyring.
 //
 // Every such error has [ErrKeyringMismatch] in its chain; store errors are returned as they
 // are.
@@ -63,11 +65,14 @@ func (e *Envelope) Verify(ctx context.Context) error {
 	var problems []error
 	unchecked := map[string]cipher.AEAD{} // keys of the ring without a recorded check
 	var toRecord []string
+	matched := 0
 	for _, id := range e.ring.IDs() {
 		kek, _ := e.ring.lookup(id)
 		if c, ok := checks[id]; ok {
 			if !checkMatches(kek, id, c) {
 				problems = append(problems, mismatch(id))
+			} else {
+				matched++
 			}
 			continue
 		}
@@ -101,6 +106,13 @@ func (e *Envelope) Verify(ctx context.Context) error {
 		if right, seen := tried[id]; seen && !right {
 			problems = append(problems, mismatch(id))
 		}
+	}
+	// A database that knows some keys must recognise at least one of this keyring's: a keyring
+	// of only new ids is another keyring, even before any secret was sealed.
+	if len(checks) > 0 && matched == 0 && len(problems) == 0 {
+		known := slices.Sorted(maps.Keys(checks))
+		problems = append(problems, fmt.Errorf("%w: none of its keys is one the database was set up with (it knows key(s) %s)",
+			ErrKeyringMismatch, strings.Join(known, ", ")))
 	}
 	if len(missing) > 0 {
 		ids := make([]string, 0, len(missing))

@@ -68,7 +68,7 @@ func (s *Store) fail(err error) error {
 		if key, ok := uniqueKeys[constraintColumns(e.Error())]; ok {
 			return &sb.Error{Code: sb.CodeConflict, Message: key, Cause: err}
 		}
-		return &sb.Error{Code: sb.CodeConflict, Message: "conflict", Cause: err}
+		return &sb.Error{Code: sb.CodeConflict, Message: "code.4090", Cause: err}
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		// Methods check their parents inside the transaction first, with the parent's kind;
 		// a foreign key failure left over is a parent that the check did not cover.
