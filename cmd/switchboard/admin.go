@@ -68,17 +68,7 @@ func keysCmd(o *options) *cobra.Command {
 		Use:   "rotate",
 		Short: "Add a new key to the keyring and re-wrap every workspace data key with it",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			store, err := o.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			ring, _, err := o.openKeyring(ctx, store, false)
-			if err != nil {
-				return err
-			}
+		RunE: o.withKeyring(func(ctx context.Context, store switchboard.Store, ring *seal.Keyring, _ *seal.Envelope) error {
 			id := seal.NewKeyID()
 			for ring.Has(id) {
 				time.Sleep(time.Second) // ids are per second; never reuse one
@@ -103,28 +93,36 @@ func keysCmd(o *options) *cobra.Command {
 			}
 			fmt.Fprintf(o.stdout, "active key: %s\nre-wrapped data keys: %d\n", id, n)
 			return printStatus(ctx, o, env)
-		},
+		}),
 	}
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Show the active key and how many data keys each key wraps",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			store, err := o.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			_, env, err := o.openKeyring(ctx, store, false)
-			if err != nil {
-				return err
-			}
+		RunE: o.withKeyring(func(ctx context.Context, _ switchboard.Store, _ *seal.Keyring, env *seal.Envelope) error {
 			return printStatus(ctx, o, env)
-		},
+		}),
 	}
 	cmd.AddCommand(rotate, status)
 	return cmd
+}
+
+// withKeyring runs f with the database open and the keyring loaded and verified against it
+// (never generated: the key commands work on an existing installation).
+func (o *options) withKeyring(f func(context.Context, switchboard.Store, *seal.Keyring, *seal.Envelope) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		store, err := o.openStore(ctx)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		ring, env, err := o.openKeyring(ctx, store, false)
+		if err != nil {
+			return err
+		}
+		return f(ctx, store, ring, env)
+	}
 }
 
 func printStatus(ctx context.Context, o *options, env *seal.Envelope) error {
