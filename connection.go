@@ -5,20 +5,26 @@ import "time"
 // Status is where a connection is in its lifecycle.
 type Status string
 
-// Statuses. PENDING on create; ACTIVE or FAILED after a health check; DISABLED while
-// enabled=false; PAUSED while paused.
+// Statuses. PENDING on create; ACTIVE or FAILED after a health check (or ACTIVE when
+// activated); DISABLED while enabled=false; PAUSED while paused; SUSPENDED until activated
+// again; CLOSED for good. CONFIGURING is a connection whose setup is under way (an OAuth
+// authorization not yet completed).
 const (
-	StatusPending  Status = "PENDING"
-	StatusActive   Status = "ACTIVE"
-	StatusFailed   Status = "FAILED"
-	StatusDisabled Status = "DISABLED"
-	StatusPaused   Status = "PAUSED"
+	StatusPending     Status = "PENDING"
+	StatusConfiguring Status = "CONFIGURING"
+	StatusActive      Status = "ACTIVE"
+	StatusFailed      Status = "FAILED"
+	StatusSuspended   Status = "SUSPENDED"
+	StatusClosed      Status = "CLOSED"
+	StatusDisabled    Status = "DISABLED"
+	StatusPaused      Status = "PAUSED"
 )
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusPending, StatusActive, StatusFailed, StatusDisabled, StatusPaused:
+	case StatusPending, StatusConfiguring, StatusActive, StatusFailed, StatusSuspended, StatusClosed,
+		StatusDisabled, StatusPaused:
 		return true
 	}
 	return false
@@ -69,6 +75,8 @@ type Connection struct {
 	Environment      string
 	ExternalXref     string
 	Tags             []string
+	Permissions      []string // what the connection is granted, within its connector's permissions
+	Categories       []string // within its connector's categories
 	Health           Health
 	CreatedAt        time.Time
 	UpdatedAt        time.Time

@@ -46,6 +46,7 @@ func NewService(store Store, sealer Sealer, builtins []ConnectorDefinition) (*Se
 			if err != nil {
 				return nil, fmt.Errorf("built-in connector %s %s: %w", d.Connector.Key, v.Version, err)
 			}
+			cs.version = &v
 			b.schemas[v.Version] = cs
 		}
 		s.builtins[d.Connector.Key] = b

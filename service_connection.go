@@ -25,6 +25,8 @@ type ConnectionInput struct {
 	Environment      string
 	ExternalXref     string
 	Tags             []string
+	Permissions      []string
+	Categories       []string
 }
 
 // ConnectionPatch changes a connection with JSON merge-patch semantics: nil fields are left
@@ -43,6 +45,8 @@ type ConnectionPatch struct {
 	Environment      *string
 	ExternalXref     *string
 	Tags             *[]string
+	Permissions      *[]string
+	Categories       *[]string
 }
 
 // ConnectionCredentials is a connection's secrets in clear with the credentials it references.
@@ -227,6 +231,8 @@ func (s *Service) CreateConnection(ctx context.Context, wsID string, in Connecti
 		Environment:      strings.TrimSpace(in.Environment),
 		ExternalXref:     in.ExternalXref,
 		Tags:             nonNil(in.Tags),
+		Permissions:      nonNil(in.Permissions),
+		Categories:       nonNil(in.Categories),
 		CreatedAt:        now,
 		UpdatedAt:        now,
 		CreatedBy:        p.Subject,
@@ -238,6 +244,9 @@ func (s *Service) CreateConnection(ctx context.Context, wsID string, in Connecti
 		c.Environment = DefaultEnvironment
 	}
 	if err := checkConnectionFields(c); err != nil {
+		return nil, false, err
+	}
+	if err := checkGrants(c, connector, cs.version); err != nil {
 		return nil, false, err
 	}
 	if err := applyConfig(cs, c, in.Config); err != nil {
@@ -307,15 +316,17 @@ func (s *Service) GetConnection(ctx context.Context, wsID, id string) (*Connecti
 	return c, nil
 }
 
-// ListConnections lists a workspace's connections (viewer role). It returns the page and the
-// id to continue after ("" at the end).
+// ListConnections lists a workspace's connections (viewer role). It returns the page and a
+// cursor to go on in the same direction ("" when there is no more): with After (or no
+// cursor) the id to pass as After for the next page; with Before the id to pass as Before for
+// the page before this one. With Offset, the cursor is the last id when more items follow.
 func (s *Service) ListConnections(ctx context.Context, wsID string, f ConnectionFilter) ([]*Connection, string, error) {
 	_, ws, err := s.access(ctx, wsID, RoleViewer)
 	if err != nil {
 		return nil, "", err
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, "", Invalid("status", "enum")
+	if err := checkFilter(f); err != nil {
+		return nil, "", err
 	}
 	f.Page = clampPage(f.Page)
 	limit := f.Limit
@@ -324,7 +335,19 @@ func (s *Service) ListConnections(ctx context.Context, wsID string, f Connection
 	if err != nil {
 		return nil, "", err
 	}
-	items, next := pageOf(list, limit, func(c *Connection) string { return c.ID })
+	var items []*Connection
+	var next string
+	if f.Before != "" {
+		// The store gives the limit+1 items just before the cursor, ascending: one too many
+		// means there is an earlier page, which starts before this page's first item.
+		items = list
+		if len(list) > limit {
+			items = list[1:]
+			next = items[0].ID
+		}
+	} else {
+		items, next = pageOf(list, limit, func(c *Connection) string { return c.ID })
+	}
 	for _, c := range items {
 		s.open(ctx, c)
 	}
@@ -334,6 +357,34 @@ func (s *Service) ListConnections(ctx context.Context, wsID string, f Connection
 // maxUpdateAttempts bounds how often an update without If-Match is retried after losing a race
 // to a concurrent write: one retry per concurrent writer of the same row is enough.
 const maxUpdateAttempts = 100
+
+func checkFilter(f ConnectionFilter) error {
+	switch {
+	case f.Status != "" && !f.Status.Valid():
+		return Invalid("status", "enum")
+	case f.Sort != "" && f.Sort != "created_at" && f.Sort != "updated_at" && f.Sort != "name":
+		return Invalid("sort", "enum")
+	case f.Offset < 0:
+		return Invalid("offset", "minimum")
+	case f.After != "" && f.Before != "":
+		return Invalid("before", "invalid")
+	case (f.After != "" || f.Before != "") && (f.Desc || (f.Sort != "" && f.Sort != "created_at")):
+		return Invalid("page_token", "invalid")
+	}
+	return nil
+}
+
+// CountConnections counts a workspace's connections matching f (viewer role).
+func (s *Service) CountConnections(ctx context.Context, wsID string, f ConnectionFilter) (int, error) {
+	_, ws, err := s.access(ctx, wsID, RoleViewer)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkFilter(f); err != nil {
+		return 0, err
+	}
+	return s.store.CountConnections(ctx, ws.ID, f)
+}
 
 // UpdateConnection applies a patch (editor role). ifMatch, when not 0, is the revision the
 // client read: a connection changed since is a precondition failure. Without it, a concurrent
@@ -350,6 +401,9 @@ func (s *Service) UpdateConnection(ctx context.Context, wsID, id string, patch C
 		}
 		if ifMatch != 0 && c.Revision != ifMatch {
 			return nil, Errorf(CodePreconditionFailed, "precondition.failed")
+		}
+		if c.Status == StatusClosed {
+			return nil, Conflict("connection.closed")
 		}
 		s.open(ctx, c)
 		if c.Unreadable {
@@ -394,6 +448,12 @@ func (s *Service) applyPatch(ctx context.Context, p *Principal, ws *Workspace, c
 	if patch.Tags != nil {
 		c.Tags, changed = nonNil(*patch.Tags), append(changed, "tags")
 	}
+	if patch.Permissions != nil {
+		c.Permissions, changed = nonNil(*patch.Permissions), append(changed, "permissions")
+	}
+	if patch.Categories != nil {
+		c.Categories, changed = nonNil(*patch.Categories), append(changed, "categories")
+	}
 	if patch.Credentials != nil {
 		c.Credentials = CredentialRefs{Action: nonNil(patch.Credentials.Action), Trigger: nonNil(patch.Credentials.Trigger)}
 		changed = append(changed, "credentials")
@@ -427,6 +487,15 @@ func (s *Service) applyPatch(ctx context.Context, p *Principal, ws *Workspace, c
 			changed = append(changed, "config."+k)
 		}
 		if err := applyConfig(cs, c, full); err != nil {
+			return nil, err
+		}
+	}
+	if patch.Permissions != nil || patch.Categories != nil || versionChanged {
+		connector, _, cs, err := s.schemaFor(ctx, ws.ID, c.ConnectorID, c.ConnectorVersion)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkGrants(c, connector, cs.version); err != nil {
 			return nil, err
 		}
 	}

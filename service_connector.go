@@ -268,6 +268,7 @@ func (s *Service) schemaFor(ctx context.Context, wsID, idOrKey, version string) 
 	if cs, err = compileSchema("schema", v.Schema); err != nil {
 		return nil, "", nil, Internal(err)
 	}
+	cs.version = v
 	s.mu.Lock()
 	s.schemas[key] = cs
 	s.mu.Unlock()

@@ -14,12 +14,35 @@ type Page struct {
 
 // ConnectionFilter narrows a connection list. Empty fields match everything.
 type ConnectionFilter struct {
-	ConnectorID  string
-	Status       Status
-	Environment  string
-	ExternalXref string
-	Tag          string
+	ConnectorID         string
+	Status              Status
+	Environment         string
+	ExternalXref        string
+	Tag                 string
+	Category            string    // the connection's Categories hold it
+	NameContains        string    // case-insensitive substring of Name
+	DescriptionContains string    // case-insensitive substring of Description
+	CreatedBy           string    // exact
+	CreatedFrom         time.Time // CreatedAt >= it, when not zero
+	CreatedTo           time.Time // CreatedAt < it, when not zero
+	UpdatedFrom         time.Time // UpdatedAt >= it, when not zero
+
+	// Order: by id (creation order) unless Sort is "updated_at" or "name" (ties by id); Desc
+	// reverses it. Page.After and Before are id cursors and go only with the id order: Before
+	// gives the Limit items just before that id, still returned in ascending order. Offset
+	// skips that many items of the order (offset paging, with any order).
+	Sort   string
+	Desc   bool
+	Before string
+	Offset int
 	Page
+}
+
+// OrganizationConnectionFilter narrows and pages an organization's connections.
+type OrganizationConnectionFilter struct {
+	IsEnabled *bool
+	Offset    int
+	Limit     int // <= 0: all
 }
 
 // AuditFilter narrows an audit list. Empty fields match everything.
@@ -140,6 +163,9 @@ type Store interface {
 	GetConnectionByIdempotencyKey(ctx context.Context, workspaceID, key string) (*Connection, error)
 	// ListConnections lists a workspace's connections matching f, each with its UsageCount.
 	ListConnections(ctx context.Context, workspaceID string, f ConnectionFilter) ([]*Connection, error)
+	// CountConnections counts a workspace's connections matching f; its order and paging
+	// fields are ignored.
+	CountConnections(ctx context.Context, workspaceID string, f ConnectionFilter) (int, error)
 	// UpdateConnection stores c if its stored revision is still c.Revision, then increments
 	// c.Revision and sets nothing else. PreconditionFailed when stale; NotFound; Conflict
 	// "connection.name_taken".
@@ -154,6 +180,34 @@ type Store interface {
 	ListUsages(ctx context.Context, workspaceID, connectionID string) ([]*Usage, error)
 	// DeleteUsage removes one usage of a connection. NotFound.
 	DeleteUsage(ctx context.Context, workspaceID, connectionID, usageID string, ev *AuditEvent) error
+
+	// CreateOrganization inserts o. Conflict "organization.name_taken" when the workspace has
+	// an organization with that name.
+	CreateOrganization(ctx context.Context, o *Organization, ev *AuditEvent) error
+	// GetOrganization returns the workspace's organization whose id or name is idOrName.
+	// NotFound.
+	GetOrganization(ctx context.Context, workspaceID, idOrName string) (*Organization, error)
+	// ListOrganizations lists a workspace's organizations (Page.Limit <= 0: all).
+	ListOrganizations(ctx context.Context, workspaceID string, p Page) ([]*Organization, error)
+	// UpdateOrganization stores o's name and display name. NotFound; Conflict
+	// "organization.name_taken".
+	UpdateOrganization(ctx context.Context, o *Organization, ev *AuditEvent) error
+	// DeleteOrganization removes an organization and its organization connections. NotFound.
+	DeleteOrganization(ctx context.Context, workspaceID, id string, ev *AuditEvent) error
+
+	// CreateOrganizationConnection inserts oc. Conflict "organization_connection.exists" when
+	// the organization already has that connection; NotFound when the organization or the
+	// connection does not exist in the workspace.
+	CreateOrganizationConnection(ctx context.Context, oc *OrganizationConnection, ev *AuditEvent) error
+	// GetOrganizationConnection returns one. NotFound.
+	GetOrganizationConnection(ctx context.Context, workspaceID, organizationID, connectionID string) (*OrganizationConnection, error)
+	// ListOrganizationConnections lists an organization's connections ordered by connection
+	// id, filtered by f, with the total count of matches (ignoring paging).
+	ListOrganizationConnections(ctx context.Context, workspaceID, organizationID string, f OrganizationConnectionFilter) ([]*OrganizationConnection, int, error)
+	// UpdateOrganizationConnection stores oc's flags. NotFound.
+	UpdateOrganizationConnection(ctx context.Context, oc *OrganizationConnection, ev *AuditEvent) error
+	// DeleteOrganizationConnection removes one. NotFound.
+	DeleteOrganizationConnection(ctx context.Context, workspaceID, organizationID, connectionID string, ev *AuditEvent) error
 
 	// AppendAudit inserts one audit event on its own.
 	AppendAudit(ctx context.Context, ev *AuditEvent) error

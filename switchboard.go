@@ -27,6 +27,7 @@ const (
 	PrefixAudit      = "evt"
 	PrefixUsage      = "use"
 	PrefixRequest    = "req"
+	PrefixOrg        = "org"
 )
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)

@@ -18,6 +18,7 @@ import (
 type configSchema struct {
 	schema  *jsonschema.Schema
 	secrets map[string]bool
+	version *ConnectorVersion // the version the schema belongs to, when known
 }
 
 // compileSchema compiles a JSON Schema (draft 2020-12 unless it says otherwise). An invalid
