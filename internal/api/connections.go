@@ -20,6 +20,8 @@ type connectionIn struct {
 	Environment      string                     `json:"environment"`
 	ExternalXref     string                     `json:"external_xref"`
 	Tags             []string                   `json:"tags"`
+	Permissions      []string                   `json:"permissions"`
+	Categories       []string                   `json:"categories"`
 }
 
 func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
@@ -33,6 +35,7 @@ func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
 		Description: in.Description, Config: in.Config, Variables: in.Variables,
 		Credentials: in.Credentials, Enabled: in.Enabled, Paused: in.Paused,
 		Environment: in.Environment, ExternalXref: in.ExternalXref, Tags: in.Tags,
+		Permissions: in.Permissions, Categories: in.Categories,
 	}, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
@@ -84,7 +87,7 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := m.check("connection_name", "description", "connector_version", "config", "variables",
-		"credentials", "enabled", "paused", "environment", "external_xref", "tags"); err != nil {
+		"credentials", "enabled", "paused", "environment", "external_xref", "tags", "permissions", "categories"); err != nil {
 		return err
 	}
 	var p switchboard.ConnectionPatch
@@ -110,8 +113,13 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 	if p.Variables, err = patchField[[]switchboard.Variable](m, "variables"); err != nil {
 		return err
 	}
-	if p.Tags, err = patchField[[]string](m, "tags"); err != nil {
-		return err
+	for _, f := range []struct {
+		name string
+		dst  **[]string
+	}{{"tags", &p.Tags}, {"permissions", &p.Permissions}, {"categories", &p.Categories}} {
+		if *f.dst, err = patchField[[]string](m, f.name); err != nil {
+			return err
+		}
 	}
 	if p.Credentials, err = patchField[switchboard.CredentialRefs](m, "credentials"); err != nil {
 		return err

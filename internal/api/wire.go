@@ -148,6 +148,8 @@ type connectionJSON struct {
 	Environment      string                     `json:"environment"`
 	ExternalXref     string                     `json:"external_xref"`
 	Tags             []string                   `json:"tags"`
+	Permissions      []string                   `json:"permissions"`
+	Categories       []string                   `json:"categories"`
 	Health           healthJSON                 `json:"health"`
 	Usages           int                        `json:"usages"`
 	CanBeDeleted     bool                       `json:"can_be_deleted"`
@@ -180,6 +182,7 @@ func connectionOut(c *switchboard.Connection) connectionJSON {
 		},
 		Status: string(c.Status), Enabled: c.Enabled, Paused: c.Paused, Environment: c.Environment,
 		ExternalXref: c.ExternalXref, Tags: nonNil(c.Tags),
+		Permissions: nonNil(c.Permissions), Categories: nonNil(c.Categories),
 		Health: healthJSON{
 			LastHealthyAt: c.Health.LastHealthyAt, LastUnhealthyAt: c.Health.LastUnhealthyAt, LastError: c.Health.LastError,
 		},

@@ -44,3 +44,17 @@ func cleanToken(token string) (string, bool) {
 	}
 	return token, true
 }
+
+// BareToken returns the value of a lone Authorization header that has no scheme, as the
+// Unified.to SDK sends API keys ("Authorization: <key>"). A value with a scheme is not bare.
+func BareToken(r *http.Request) (string, bool) {
+	values := r.Header.Values("Authorization")
+	if len(values) != 1 {
+		return "", false
+	}
+	v := strings.TrimSpace(values[0])
+	if strings.ContainsAny(v, " \t") {
+		return "", false
+	}
+	return cleanToken(v)
+}

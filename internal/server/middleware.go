@@ -96,12 +96,17 @@ func contextWithRoute(r *http.Request, ri *routeInfo) context.Context {
 	return context.WithValue(r.Context(), routeKey{}, ri)
 }
 
-// authenticate requires a valid bearer token and puts its principal into the context.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+// authenticate requires a valid credential, read where the route says, and puts its
+// principal into the context. Failures are written in the route's error shape.
+func (s *Server) authenticate(rt httpx.Route) http.Handler {
+	writeError := rt.WriteError
+	if writeError == nil {
+		writeError = httpx.WriteError
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := auth.BearerToken(r)
+		token, ok := tokenFrom(r, rt.Token)
 		if !ok {
-			httpx.WriteError(w, r, switchboard.Errorf(switchboard.CodeUnauthenticated, "unauthenticated"))
+			writeError(w, r, switchboard.Errorf(switchboard.CodeUnauthenticated, "unauthenticated"))
 			return
 		}
 		p, err := s.cfg.Auth.Authenticate(r.Context(), token)
@@ -109,9 +114,23 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			if switchboard.ErrorCode(err) == switchboard.CodeUnauthenticated {
 				s.cfg.Logger.Info("authentication failed", "request_id", httpx.RequestIDFrom(r.Context()), "reason", err)
 			}
-			httpx.WriteError(w, r, err)
+			writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(switchboard.WithPrincipal(r.Context(), p)))
+		rt.Handler.ServeHTTP(w, r.WithContext(switchboard.WithPrincipal(r.Context(), p)))
 	})
+}
+
+// tokenFrom reads the caller's credential from where src says.
+func tokenFrom(r *http.Request, src httpx.TokenSource) (string, bool) {
+	switch src {
+	case httpx.TokenBearerOrXAuthToken:
+		return auth.BearerOrAuthToken(r, true)
+	case httpx.TokenBearerOrBare:
+		if t, ok := auth.BearerToken(r); ok {
+			return t, true
+		}
+		return auth.BareToken(r)
+	}
+	return auth.BearerToken(r)
 }

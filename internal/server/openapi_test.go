@@ -91,7 +91,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 
 	var mounted []string
 	seen := map[string]bool{}
-	for _, r := range srv.Routes() {
+	for _, r := range srv.FamilyRoutes("") {
 		k := r.Method + " " + docPath(r.Path)
 		if seen[k] {
 			t.Errorf("route %s is mounted twice", k)
@@ -181,7 +181,7 @@ func TestOpenAPISecurity(t *testing.T) {
 	srv := newTestServer(t)
 	doc := openAPIDoc(t)
 	public := map[string]bool{}
-	for _, r := range srv.Routes() {
+	for _, r := range srv.FamilyRoutes("") {
 		public[r.Method+" "+docPath(r.Path)] = r.Public
 	}
 	comps, _ := doc["components"].(map[string]any)

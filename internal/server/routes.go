@@ -15,7 +15,14 @@ import (
 type Route struct {
 	Method string
 	Path   string
-	Public bool // served without authentication
+	Public bool   // served without authentication
+	Family string // "" for the native API and the public routes, else the compat family
+}
+
+// family is a vendor compatibility API mounted next to the native one.
+type family struct {
+	name   string
+	routes []httpx.Route
 }
 
 // routes is the one place where every surface is mounted.
@@ -30,7 +37,12 @@ func (s *Server) routes() {
 		_, _ = w.Write(api.OpenAPI())
 	}))
 	for _, rt := range s.api.Routes() {
-		s.handle(rt.Method, rt.Path, s.authenticate(rt.Handler), false)
+		s.handle(rt.Method, rt.Path, s.authenticate(httpx.Route{Handler: rt.Handler}), false)
+	}
+	for _, f := range s.families {
+		for _, rt := range f.routes {
+			s.handle(rt.Method, rt.Path, s.authenticate(rt), false)
+		}
 	}
 	s.mux.Handle("/", http.HandlerFunc(s.unmatched))
 }
@@ -38,10 +50,16 @@ func (s *Server) routes() {
 // Routes lists every mounted route.
 func (s *Server) Routes() []Route {
 	out := []Route{
-		{"GET", "/healthz", true}, {"GET", "/readyz", true}, {"GET", "/metrics", true}, {"GET", "/openapi.json", true},
+		{Method: "GET", Path: "/healthz", Public: true}, {Method: "GET", Path: "/readyz", Public: true},
+		{Method: "GET", Path: "/metrics", Public: true}, {Method: "GET", Path: "/openapi.json", Public: true},
 	}
 	for _, rt := range s.api.Routes() {
 		out = append(out, Route{Method: rt.Method, Path: rt.Path})
+	}
+	for _, f := range s.families {
+		for _, rt := range f.routes {
+			out = append(out, Route{Method: rt.Method, Path: rt.Path, Family: f.name})
+		}
 	}
 	return out
 }
@@ -93,4 +111,16 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteError(w, r, switchboard.Errorf(switchboard.CodeNotFound, "route_not_found"))
+}
+
+// FamilyRoutes lists the mounted routes of one family ("" = the native API and the public
+// routes).
+func (s *Server) FamilyRoutes(name string) []Route {
+	var out []Route
+	for _, r := range s.Routes() {
+		if r.Family == name {
+			out = append(out, r)
+		}
+	}
+	return out
 }

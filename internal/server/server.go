@@ -32,11 +32,12 @@ type Config struct {
 
 // Server is the HTTP surface of Switchboard.
 type Server struct {
-	cfg     Config
-	api     *api.API
-	mux     *http.ServeMux
-	handler http.Handler
-	metrics *metrics
+	cfg      Config
+	api      *api.API
+	mux      *http.ServeMux
+	handler  http.Handler
+	metrics  *metrics
+	families []family
 }
 
 // New builds the server and its routes.
