@@ -50,6 +50,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, api: api.New(cfg.Service, cfg.BodyLimit), mux: http.NewServeMux()}
 	s.metrics = newMetrics(cfg.Registry)
+	// The vendor compatibility APIs, one line each.
+	s.families = []family{}
 	s.routes()
 	s.handler = s.middleware(s.mux)
 	return s
