@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +14,7 @@ import (
 
 // connectionRow holds the jsonb encodings of a connection's structured fields.
 type connectionRow struct {
-	config, variables, credentials, tags []byte
+	config, variables, credentials, tags, permissions, categories []byte
 }
 
 func encodeConnection(c *switchboard.Connection) (connectionRow, error) {
@@ -23,7 +25,8 @@ func encodeConnection(c *switchboard.Connection) (connectionRow, error) {
 	for _, f := range []struct {
 		dst *[]byte
 		v   any
-	}{{&r.config, c.Config}, {&r.variables, c.Variables}, {&r.credentials, c.Credentials}, {&r.tags, c.Tags}} {
+	}{{&r.config, c.Config}, {&r.variables, c.Variables}, {&r.credentials, c.Credentials}, {&r.tags, c.Tags},
+		{&r.permissions, c.Permissions}, {&r.categories, c.Categories}} {
 		if *f.dst, err = marshal(f.v); err != nil {
 			return r, err
 		}
@@ -53,13 +56,14 @@ func (s *Store) CreateConnection(ctx context.Context, c *switchboard.Connection,
 			(workspace_id, id, connector_id, connector_version, name, description, config, sealed,
 			 variables, credentials, status, enabled, paused, environment, external_xref, tags,
 			 last_healthy_at, last_unhealthy_at, last_error, created_at, updated_at, created_by, updated_by,
-			 revision, idempotency_key, request_hash)
+			 revision, idempotency_key, request_hash, permissions, categories)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-			 $17, $18, $19, $20, $21, $22, $23, 1, $24, $25)`,
+			 $17, $18, $19, $20, $21, $22, $23, 1, $24, $25, $26, $27)`,
 			c.WorkspaceID, c.ID, c.ConnectorID, c.ConnectorVersion, c.Name, c.Description, r.config, c.Sealed,
 			r.variables, r.credentials, c.Status, c.Enabled, c.Paused, c.Environment, c.ExternalXref, r.tags,
 			c.Health.LastHealthyAt, c.Health.LastUnhealthyAt, c.Health.LastError,
-			c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy, nullable(c.IdempotencyKey), c.RequestHash)
+			c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy, nullable(c.IdempotencyKey), c.RequestHash,
+			r.permissions, r.categories)
 		if err != nil {
 			return err
 		}
@@ -72,11 +76,11 @@ func (s *Store) CreateConnection(ctx context.Context, c *switchboard.Connection,
 	return nil
 }
 
-// writeConnectionLinks mirrors c's credential references and tags into their lookup tables,
+// writeConnectionLinks mirrors c's credential references, tags and categories into their lookup tables,
 // replacing what an earlier version of c put there.
 func writeConnectionLinks(ctx context.Context, tx pgx.Tx, c *switchboard.Connection, replace bool) error {
 	if replace {
-		for _, table := range []string{"connection_credentials", "connection_tags"} {
+		for _, table := range []string{"connection_credentials", "connection_tags", "connection_categories"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE workspace_id = $1 AND connection_id = $2`,
 				c.WorkspaceID, c.ID); err != nil {
 				return err
@@ -109,6 +113,13 @@ func writeConnectionLinks(ctx context.Context, tx pgx.Tx, c *switchboard.Connect
 			return err
 		}
 	}
+	if len(c.Categories) > 0 {
+		_, err := tx.Exec(ctx, `INSERT INTO connection_categories (workspace_id, connection_id, category)
+			SELECT DISTINCT $1, $2, t FROM unnest($3::text[]) AS u(t)`, c.WorkspaceID, c.ID, c.Categories)
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -116,6 +127,7 @@ const connectionColumns = `c.id, c.workspace_id, c.connector_id, c.connector_ver
 	c.config, c.sealed, c.variables, c.credentials, c.status, c.enabled, c.paused, c.environment,
 	c.external_xref, c.tags, c.last_healthy_at, c.last_unhealthy_at, c.last_error, c.created_at,
 	c.updated_at, c.created_by, c.updated_by, c.revision, coalesce(c.idempotency_key, ''), c.request_hash,
+	c.permissions, c.categories,
 	(SELECT count(*) FROM usages u WHERE u.workspace_id = c.workspace_id AND u.connection_id = c.id)`
 
 func scanConnection(row pgx.Row) (*switchboard.Connection, error) {
@@ -127,14 +139,15 @@ func scanConnection(row pgx.Row) (*switchboard.Connection, error) {
 		&r.config, &c.Sealed, &r.variables, &r.credentials, &c.Status, &c.Enabled, &c.Paused, &c.Environment,
 		&c.ExternalXref, &r.tags, &c.Health.LastHealthyAt, &c.Health.LastUnhealthyAt, &c.Health.LastError,
 		&c.CreatedAt, &c.UpdatedAt, &c.CreatedBy, &c.UpdatedBy, &c.Revision, &c.IdempotencyKey, &c.RequestHash,
-		&c.UsageCount)
+		&r.permissions, &r.categories, &c.UsageCount)
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
 		b []byte
 		v any
-	}{{r.config, &c.Config}, {r.variables, &c.Variables}, {r.credentials, &c.Credentials}, {r.tags, &c.Tags}} {
+	}{{r.config, &c.Config}, {r.variables, &c.Variables}, {r.credentials, &c.Credentials}, {r.tags, &c.Tags},
+		{r.permissions, &c.Permissions}, {r.categories, &c.Categories}} {
 		if err := unmarshal(f.b, f.v); err != nil {
 			return nil, err
 		}
@@ -171,30 +184,103 @@ func (s *Store) ListConnections(ctx context.Context, workspaceID string, f switc
 	if err != nil {
 		return nil, translate(err, "")
 	}
-	return collect(rows, scanConnection)
+	list, err := collect(rows, scanConnection)
+	if err != nil {
+		return nil, err
+	}
+	if f.Before != "" {
+		// The query walks down from the cursor; pages are ascending.
+		slices.Reverse(list)
+	}
+	return list, nil
 }
 
-func listConnectionsQuery(workspaceID string, f switchboard.ConnectionFilter) (string, []any) {
-	where := []string{"c.workspace_id = $1", "c.id > $2"}
-	args := []any{workspaceID, f.After}
-	// Each filter is one more condition with the next placeholder; every one of them has an
+// CountConnections counts a workspace's connections matching f; its order and paging fields
+// are ignored.
+func (s *Store) CountConnections(ctx context.Context, workspaceID string, f switchboard.ConnectionFilter) (int, error) {
+	where, args := connectionWhere(workspaceID, f)
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM connections c WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+	if err != nil {
+		return 0, translate(err, "")
+	}
+	return n, nil
+}
+
+// connectionWhere returns the conditions of f's filters (not its order and paging fields),
+// numbered from $1, and their arguments.
+func connectionWhere(workspaceID string, f switchboard.ConnectionFilter) ([]string, []any) {
+	where := []string{"c.workspace_id = $1"}
+	args := []any{workspaceID}
+	// Each filter is one more condition with the next placeholder; the equality ones have an
 	// index that starts with (workspace_id, <column>).
-	filter := func(cond string, v string) {
-		if v == "" {
-			return
-		}
+	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	filter := func(cond string, v string) {
+		if v != "" {
+			add(cond, v)
+		}
 	}
 	filter("c.connector_id = $%d", f.ConnectorID)
 	filter("c.status = $%d", string(f.Status))
 	filter("c.environment = $%d", f.Environment)
 	filter("c.external_xref = $%d", f.ExternalXref)
+	filter("c.created_by = $%d", f.CreatedBy)
 	filter(`EXISTS (SELECT 1 FROM connection_tags t
 		WHERE t.workspace_id = c.workspace_id AND t.connection_id = c.id AND t.tag = $%d)`, f.Tag)
-	args = append(args, limit(f.Limit))
-	sql := fmt.Sprintf(`SELECT %s FROM connections c WHERE %s ORDER BY c.id LIMIT $%d`,
-		connectionColumns, strings.Join(where, " AND "), len(args))
+	filter(`EXISTS (SELECT 1 FROM connection_categories k
+		WHERE k.workspace_id = c.workspace_id AND k.connection_id = c.id AND k.category = $%d)`, f.Category)
+	// strpos rather than ILIKE: the needle is taken literally, '%', '_' and '\' included.
+	filter("strpos(lower(c.name), lower($%d)) > 0", f.NameContains)
+	filter("strpos(lower(c.description), lower($%d)) > 0", f.DescriptionContains)
+	for _, b := range []struct {
+		cond string
+		at   time.Time
+	}{
+		{"c.created_at >= $%d", f.CreatedFrom},
+		{"c.created_at < $%d", f.CreatedTo},
+		{"c.updated_at >= $%d", f.UpdatedFrom},
+	} {
+		if !b.at.IsZero() {
+			add(b.cond, b.at)
+		}
+	}
+	return where, args
+}
+
+func listConnectionsQuery(workspaceID string, f switchboard.ConnectionFilter) (string, []any) {
+	where, args := connectionWhere(workspaceID, f)
+	if f.After != "" {
+		args = append(args, f.After)
+		where = append(where, fmt.Sprintf("c.id > $%d", len(args)))
+	}
+	var order string
+	switch {
+	case f.Before != "":
+		// The Limit items just before the cursor are the first ones walking down from it;
+		// ListConnections puts them back in ascending order.
+		args = append(args, f.Before)
+		where = append(where, fmt.Sprintf("c.id < $%d", len(args)))
+		order = "c.id DESC"
+	case f.Sort == "updated_at":
+		order = "c.updated_at %[1]s, c.id %[1]s"
+	case f.Sort == "name":
+		order = `c.name COLLATE "C" %[1]s, c.id %[1]s`
+	default:
+		order = "c.id %[1]s"
+	}
+	if f.Before == "" {
+		dir := "ASC"
+		if f.Desc {
+			dir = "DESC"
+		}
+		order = fmt.Sprintf(order, dir)
+	}
+	args = append(args, limit(f.Limit), max(f.Offset, 0))
+	sql := fmt.Sprintf(`SELECT %s FROM connections c WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
+		connectionColumns, strings.Join(where, " AND "), order, len(args)-1, len(args))
 	return sql, args
 }
 
@@ -212,14 +298,14 @@ func (s *Store) UpdateConnection(ctx context.Context, c *switchboard.Connection,
 			variables = $10, credentials = $11, status = $12, enabled = $13, paused = $14, environment = $15,
 			external_xref = $16, tags = $17, last_healthy_at = $18, last_unhealthy_at = $19, last_error = $20,
 			created_at = $21, updated_at = $22, created_by = $23, updated_by = $24,
-			idempotency_key = $25, request_hash = $26, revision = revision + 1
+			idempotency_key = $25, request_hash = $26, permissions = $27, categories = $28, revision = revision + 1
 			WHERE workspace_id = $1 AND id = $2 AND revision = $3`,
 			c.WorkspaceID, c.ID, c.Revision,
 			c.ConnectorID, c.ConnectorVersion, c.Name, c.Description, r.config, c.Sealed,
 			r.variables, r.credentials, c.Status, c.Enabled, c.Paused, c.Environment,
 			c.ExternalXref, r.tags, c.Health.LastHealthyAt, c.Health.LastUnhealthyAt, c.Health.LastError,
 			c.CreatedAt, c.UpdatedAt, c.CreatedBy, c.UpdatedBy,
-			nullable(c.IdempotencyKey), c.RequestHash)
+			nullable(c.IdempotencyKey), c.RequestHash, r.permissions, r.categories)
 		if err != nil {
 			return err
 		}
@@ -236,8 +322,8 @@ func (s *Store) UpdateConnection(ctx context.Context, c *switchboard.Connection,
 	return nil
 }
 
-// DeleteConnection removes one connection and, by cascade, its usages, credential links and
-// tags. NotFound.
+// DeleteConnection removes one connection and, by cascade, its usages, credential links, tags,
+// categories and organization connections. NotFound.
 func (s *Store) DeleteConnection(ctx context.Context, workspaceID, id string, ev *switchboard.AuditEvent) error {
 	return s.inTx(ctx, ev, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM connections WHERE workspace_id = $1 AND id = $2`, workspaceID, id)

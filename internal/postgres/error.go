@@ -17,30 +17,36 @@ import (
 // conflictKeys maps a unique constraint (see migrations) to the message key of the Conflict
 // the Store interface names for it.
 var conflictKeys = map[string]string{
-	"tenants_pkey":                "tenant.exists",
-	"workspaces_pkey":             "workspace.exists",
-	"api_keys_pkey":               "api_key.exists",
-	"api_keys_hash_key":           "api_key.exists",
-	"data_keys_pkey":              "data_key.exists",
-	"connectors_pkey":             "connector.exists",
-	"connectors_key_key":          "connector.key_taken",
-	"connector_versions_pkey":     "connector_version.exists",
-	"credentials_pkey":            "credential.exists",
-	"credentials_name_key":        "credential.name_taken",
-	"connections_pkey":            "connection.exists",
-	"connections_name_key":        "connection.name_taken",
-	"connections_idempotency_key": "idempotency.key_taken",
-	"usages_pkey":                 "usage.exists",
-	"usages_consumer_key":         "usage.exists",
-	"audit_events_pkey":           "audit_event.exists",
+	"tenants_pkey":                  "tenant.exists",
+	"workspaces_pkey":               "workspace.exists",
+	"api_keys_pkey":                 "api_key.exists",
+	"api_keys_hash_key":             "api_key.exists",
+	"data_keys_pkey":                "data_key.exists",
+	"connectors_pkey":               "connector.exists",
+	"connectors_key_key":            "connector.key_taken",
+	"connector_versions_pkey":       "connector_version.exists",
+	"credentials_pkey":              "credential.exists",
+	"credentials_name_key":          "credential.name_taken",
+	"connections_pkey":              "connection.exists",
+	"connections_name_key":          "connection.name_taken",
+	"connections_idempotency_key":   "idempotency.key_taken",
+	"usages_pkey":                   "usage.exists",
+	"usages_consumer_key":           "usage.exists",
+	"audit_events_pkey":             "audit_event.exists",
+	"organizations_pkey":            "organization.exists",
+	"organizations_name_key":        "organization.name_taken",
+	"organization_connections_pkey": "organization_connection.exists",
 }
 
 // missingParents maps a foreign key to the kind of the parent whose absence violates it, for
 // the methods whose doc promises NotFound when the parent does not exist.
 var missingParents = map[string]string{
-	"workspaces_tenant_fkey":            "tenant",
-	"connector_versions_connector_fkey": "connector",
-	"usages_connection_fkey":            "connection",
+	"workspaces_tenant_fkey":                     "tenant",
+	"connector_versions_connector_fkey":          "connector",
+	"usages_connection_fkey":                     "connection",
+	"organizations_workspace_fkey":               "workspace",
+	"organization_connections_organization_fkey": "organization",
+	"organization_connections_connection_fkey":   "connection",
 }
 
 // translate turns an error of pgx or PostgreSQL into a *switchboard.Error, by SQLSTATE and

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
@@ -11,8 +13,8 @@ import (
 // connectionArgs are the encoded columns of a connection, from connector_id to request_hash
 // in the order of connectionColumns.
 func connectionArgs(c *sb.Connection) ([]any, error) {
-	var docs [4]string
-	for i, v := range []any{c.Config, c.Variables, c.Credentials, c.Tags} {
+	var docs [6]string
+	for i, v := range []any{c.Config, c.Variables, c.Credentials, c.Tags, c.Permissions, c.Categories} {
 		var err error
 		if docs[i], err = toJSON(v); err != nil {
 			return nil, sb.Internal(err)
@@ -22,14 +24,14 @@ func connectionArgs(c *sb.Connection) ([]any, error) {
 		c.ConnectorID, c.ConnectorVersion, c.Name, c.Description, docs[0], c.Sealed, docs[1], docs[2],
 		string(c.Status), c.Enabled, c.Paused, c.Environment, c.ExternalXref, docs[3],
 		nullMicros(c.Health.LastHealthyAt), nullMicros(c.Health.LastUnhealthyAt), c.Health.LastError,
-		micros(c.UpdatedAt), c.UpdatedBy, nullString(c.IdempotencyKey), c.RequestHash,
+		micros(c.UpdatedAt), c.UpdatedBy, nullString(c.IdempotencyKey), c.RequestHash, docs[4], docs[5],
 	}, nil
 }
 
-// writeRefs replaces the index rows of c's tags and credential references.
+// writeRefs replaces the index rows of c's tags, categories and credential references.
 func writeRefs(ctx context.Context, tx *sql.Tx, c *sb.Connection, replace bool) error {
 	if replace {
-		for _, table := range []string{"connection_tags", "connection_credentials"} {
+		for _, table := range []string{"connection_tags", "connection_categories", "connection_credentials"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE connection_id = ?`, c.ID); err != nil {
 				return err
 			}
@@ -40,6 +42,12 @@ func writeRefs(ctx context.Context, tx *sql.Tx, c *sb.Connection, replace bool) 
 	for _, tag := range c.Tags {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO connection_tags (connection_id, workspace_id, tag)
 			VALUES (?, ?, ?)`, c.ID, c.WorkspaceID, tag); err != nil {
+			return err
+		}
+	}
+	for _, category := range c.Categories {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO connection_categories (connection_id, workspace_id, category)
+			VALUES (?, ?, ?)`, c.ID, c.WorkspaceID, category); err != nil {
 			return err
 		}
 	}
@@ -80,7 +88,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *sb.Connection, ev *sb.A
 // connectionColumns are the columns an update rewrites.
 const connectionColumns = `connector_id, connector_version, name, description, config, sealed, variables,
 	credentials, status, enabled, paused, environment, external_xref, tags, last_healthy_at, last_unhealthy_at,
-	last_error, updated_at, updated_by, idempotency_key, request_hash`
+	last_error, updated_at, updated_by, idempotency_key, request_hash, permissions, categories`
 
 // selectConnection reads every column of c plus its usage count, counted with the unique
 // (connection_id, consumer) index.
@@ -88,7 +96,7 @@ const selectConnection = `SELECT c.id, c.workspace_id, c.connector_id, c.connect
 	c.description, c.config, c.sealed, c.variables, c.credentials, c.status, c.enabled, c.paused,
 	c.environment, c.external_xref, c.tags, c.last_healthy_at, c.last_unhealthy_at, c.last_error,
 	c.created_at, c.updated_at, c.created_by, c.updated_by, c.revision, c.idempotency_key, c.request_hash,
-	(SELECT COUNT(*) FROM usages u WHERE u.connection_id = c.id)
+	c.permissions, c.categories, (SELECT COUNT(*) FROM usages u WHERE u.connection_id = c.id)
 	FROM connections c`
 
 func scanConnection(r rowScanner) (*sb.Connection, error) {
@@ -100,7 +108,7 @@ func scanConnection(r rowScanner) (*sb.Connection, error) {
 		&c.Description, jsonCol{&c.Config}, &c.Sealed, jsonCol{&c.Variables}, jsonCol{&c.Credentials},
 		&c.Status, &c.Enabled, &c.Paused, &c.Environment, &c.ExternalXref, jsonCol{&c.Tags},
 		&healthy, &unhealthy, &c.Health.LastError, &created, &updated, &c.CreatedBy, &c.UpdatedBy,
-		&c.Revision, &idem, &c.RequestHash, &c.UsageCount)
+		&c.Revision, &idem, &c.RequestHash, jsonCol{&c.Permissions}, jsonCol{&c.Categories}, &c.UsageCount)
 	if err != nil {
 		return nil, err
 	}
@@ -128,15 +136,17 @@ func (s *Store) GetConnectionByIdempotencyKey(ctx context.Context, workspaceID, 
 	return c, nil
 }
 
-// ListConnections lists a workspace's connections matching f.
-func (s *Store) ListConnections(ctx context.Context, workspaceID string, f sb.ConnectionFilter) ([]*sb.Connection, error) {
-	where := []string{"c.workspace_id = ?", "c.id > ?"}
-	args := []any{workspaceID, f.After}
+// connectionWhere returns the conditions and arguments of f's filters, without its order and
+// paging fields.
+func connectionWhere(workspaceID string, f sb.ConnectionFilter) ([]string, []any) {
+	where := []string{"c.workspace_id = ?"}
+	args := []any{workspaceID}
 	for _, cond := range []struct{ column, value string }{
 		{"c.connector_id", f.ConnectorID},
 		{"c.status", string(f.Status)},
 		{"c.environment", f.Environment},
 		{"c.external_xref", f.ExternalXref},
+		{"c.created_by", f.CreatedBy},
 	} {
 		if cond.value != "" {
 			where = append(where, cond.column+" = ?")
@@ -148,8 +158,93 @@ func (s *Store) ListConnections(ctx context.Context, workspaceID string, f sb.Co
 		where = append(where, "c.id IN (SELECT connection_id FROM connection_tags WHERE workspace_id = ? AND tag = ?)")
 		args = append(args, workspaceID, f.Tag)
 	}
-	args = append(args, limit(f.Page))
-	return list(ctx, s, scanConnection, selectConnection+` WHERE `+strings.Join(where, " AND ")+` ORDER BY c.id LIMIT ?`, args...)
+	if f.Category != "" {
+		where = append(where, "c.id IN (SELECT connection_id FROM connection_categories WHERE workspace_id = ? AND category = ?)")
+		args = append(args, workspaceID, f.Category)
+	}
+	// instr rather than LIKE: the needle is taken literally, '%' and '_' included. lower()
+	// folds ASCII letters only (SQLite without ICU).
+	for _, cond := range []struct{ column, value string }{
+		{"c.name", f.NameContains},
+		{"c.description", f.DescriptionContains},
+	} {
+		if cond.value != "" {
+			where = append(where, "instr(lower("+cond.column+"), lower(?)) > 0")
+			args = append(args, cond.value)
+		}
+	}
+	for _, cond := range []struct {
+		expr string
+		at   time.Time
+	}{
+		{"c.created_at >= ?", f.CreatedFrom},
+		{"c.created_at < ?", f.CreatedTo},
+		{"c.updated_at >= ?", f.UpdatedFrom},
+	} {
+		if !cond.at.IsZero() {
+			where = append(where, cond.expr)
+			args = append(args, micros(cond.at))
+		}
+	}
+	return where, args
+}
+
+// listConnectionsQuery returns the query of ListConnections and whether its rows come in
+// descending id order (a Before page), to be reversed.
+func listConnectionsQuery(workspaceID string, f sb.ConnectionFilter) (string, []any, bool) {
+	where, args := connectionWhere(workspaceID, f)
+	if f.After != "" {
+		where = append(where, "c.id > ?")
+		args = append(args, f.After)
+	}
+	var order string
+	reverse := false
+	switch {
+	case f.Before != "":
+		// The Limit items just before the cursor are the first ones walking down from it.
+		where = append(where, "c.id < ?")
+		args = append(args, f.Before)
+		order, reverse = "c.id DESC", true
+	case f.Sort == "updated_at" && f.Desc:
+		order = "c.updated_at DESC, c.id DESC"
+	case f.Sort == "updated_at":
+		order = "c.updated_at, c.id"
+	case f.Sort == "name" && f.Desc:
+		order = "c.name DESC, c.id DESC"
+	case f.Sort == "name":
+		order = "c.name, c.id"
+	case f.Desc:
+		order = "c.id DESC"
+	default:
+		order = "c.id"
+	}
+	args = append(args, limit(f.Page), max(f.Offset, 0))
+	return selectConnection + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`, args, reverse
+}
+
+// ListConnections lists a workspace's connections matching f.
+func (s *Store) ListConnections(ctx context.Context, workspaceID string, f sb.ConnectionFilter) ([]*sb.Connection, error) {
+	query, args, reverse := listConnectionsQuery(workspaceID, f)
+	items, err := list(ctx, s, scanConnection, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	if reverse {
+		slices.Reverse(items)
+	}
+	return items, nil
+}
+
+// CountConnections counts a workspace's connections matching f, ignoring its order and
+// paging fields.
+func (s *Store) CountConnections(ctx context.Context, workspaceID string, f sb.ConnectionFilter) (int, error) {
+	where, args := connectionWhere(workspaceID, f)
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM connections c WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+	if err != nil {
+		return 0, s.fail(err)
+	}
+	return n, nil
 }
 
 // UpdateConnection stores c if its stored revision is still c.Revision, then increments
@@ -181,8 +276,8 @@ func (s *Store) UpdateConnection(ctx context.Context, c *sb.Connection, ev *sb.A
 	return withArgs(err, "Name", c.Name)
 }
 
-// DeleteConnection removes one connection; its usages, tags and references go with it
-// (ON DELETE CASCADE).
+// DeleteConnection removes one connection; its usages, tags, categories, references and
+// organization connections go with it (ON DELETE CASCADE).
 func (s *Store) DeleteConnection(ctx context.Context, workspaceID, id string, ev *sb.AuditEvent) error {
 	return s.inTx(ctx, ev, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM connections WHERE workspace_id = ? AND id = ?`, workspaceID, id)

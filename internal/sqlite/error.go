@@ -32,6 +32,9 @@ var uniqueKeys = map[string]string{
 	"usages.id":                             "usage.exists",
 	"usages.connection_id, usages.consumer": "usage.exists",
 	"audit_events.id":                       "audit_event.exists",
+	"organizations.id":                      "organization.exists",
+	"organizations.workspace_id, organizations.name":                                   "organization.name_taken",
+	"organization_connections.organization_id, organization_connections.connection_id": "organization_connection.exists",
 }
 
 // fail translates an error from database/sql or the driver into a *switchboard.Error. It is
