@@ -25,6 +25,7 @@ type OrganizationConnection struct {
 	WorkspaceID             string
 	OrganizationID          string
 	ConnectionID            string
+	Name                    string // organization_connection_name: "" or 1-50 characters
 	AssignMembershipOnLogin bool
 	ShowAsButton            bool
 	IsSignupEnabled         bool
