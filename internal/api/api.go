@@ -81,6 +81,12 @@ func (a *API) Routes() []Route {
 		r("POST", conn+"/usages", a.addUsage),
 		r("DELETE", conn+"/usages/{usage_id}", a.deleteUsage),
 
+		r("POST", ws+"/organizations", a.createOrganization),
+		r("GET", ws+"/organizations", a.listOrganizations),
+		r("GET", ws+"/organizations/{organization_id}", a.getOrganization),
+		r("PATCH", ws+"/organizations/{organization_id}", a.updateOrganization),
+		r("DELETE", ws+"/organizations/{organization_id}", a.deleteOrganization),
+
 		r("POST", ws+"/api-keys", a.createAPIKey),
 		r("GET", ws+"/api-keys", a.listAPIKeys),
 		r("DELETE", ws+"/api-keys/{key_id}", a.revokeAPIKey),

@@ -147,6 +147,8 @@ func TestOpenAPIWireFields(t *testing.T) {
 		{"APIKeyList", reflect.TypeFor[listJSON[apiKeyJSON]]()},
 		{"UsageList", reflect.TypeFor[listJSON[usageJSON]]()},
 		{"AuditEventList", reflect.TypeFor[listJSON[auditJSON]]()},
+		{"Organization", reflect.TypeFor[organizationJSON]()},
+		{"OrganizationList", reflect.TypeFor[listJSON[organizationJSON]]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			props, required := schemaFields(componentSchema(t, doc, tc.schema))
@@ -197,7 +199,8 @@ func TestOpenAPIRequestFields(t *testing.T) {
 
 	// Request bodies are decoded with unknown fields refused: say so in the schemas.
 	for _, name := range []string{"ConnectionCreate", "ConnectionPatch", "ConnectorCreate", "ConnectorVersionCreate",
-		"CredentialCreate", "CredentialPatch", "WorkspaceCreate", "APIKeyCreate", "UsageCreate"} {
+		"CredentialCreate", "CredentialPatch", "WorkspaceCreate", "APIKeyCreate", "UsageCreate",
+		"OrganizationCreate", "OrganizationPatch"} {
 		if ap, ok := componentSchema(t, doc, name)["additionalProperties"]; !ok || ap != false {
 			t.Errorf("%s: additionalProperties = %v, want false (the decoder refuses unknown fields)", name, ap)
 		}

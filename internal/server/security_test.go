@@ -89,6 +89,10 @@ func plausibleBody(t testing.TB, method, path, uniq string) any {
 		return map[string]any{"consumer": "workflow:" + uniq}
 	case "POST " + ws + "/api-keys":
 		return map[string]any{"name": "k-" + uniq, "role": "viewer", "scopes": []string{}}
+	case "POST " + ws + "/organizations":
+		return map[string]any{"name": "org-" + uniq}
+	case "PATCH " + ws + "/organizations/{organization_id}":
+		return map[string]any{"display_name": "patched-" + uniq}
 	}
 	t.Fatalf("route %s %s: no plausible body known; add one to plausibleBody", method, path)
 	return nil
@@ -100,7 +104,7 @@ func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 
 // objects are the ids of one of every object in a workspace.
 type objects struct {
-	Workspace, Connector, ConnectorKey, Credential, Connection, Usage, Key string
+	Workspace, Connector, ConnectorKey, Credential, Connection, Usage, Key, Organization string
 }
 
 // seed creates one of every object in workspace ws with the owner key.
@@ -129,13 +133,14 @@ func seed(t testing.TB, e *testenv.Env, ws string) objects {
 	})["id"].(string)
 	o.Usage = mustCreate(base+"/connections/"+o.Connection+"/usages", map[string]any{"consumer": "workflow:" + uniq})["id"].(string)
 	o.Key = mustCreate(base+"/api-keys", map[string]any{"name": "k-" + uniq, "role": "viewer", "scopes": []string{}})["id"].(string)
+	o.Organization = mustCreate(base+"/organizations", map[string]any{"name": "org-" + uniq})["id"].(string)
 	return o
 }
 
 func (o objects) params() map[string]string {
 	return map[string]string{
 		"workspace_id": o.Workspace, "connector_id": o.Connector, "credential_id": o.Credential,
-		"connection_id": o.Connection, "usage_id": o.Usage, "key_id": o.Key,
+		"connection_id": o.Connection, "usage_id": o.Usage, "key_id": o.Key, "organization_id": o.Organization,
 	}
 }
 
@@ -202,9 +207,9 @@ func TestBOLA(t *testing.T) {
 			// After the principals exist (A's key list includes them).
 			before := []map[string]any{snapshot(t, e, a), snapshot(t, e, b)}
 			foreign := func(own bool) []string {
-				ids := []string{b.Connector, b.ConnectorKey, b.Credential, b.Connection, b.Usage, b.Key, `"ws-b"`}
+				ids := []string{b.Connector, b.ConnectorKey, b.Credential, b.Connection, b.Usage, b.Key, b.Organization, `"ws-b"`}
 				if !own {
-					ids = append(ids, a.Connector, a.ConnectorKey, a.Credential, a.Connection, a.Usage, a.Key, `"default"`)
+					ids = append(ids, a.Connector, a.ConnectorKey, a.Credential, a.Connection, a.Usage, a.Key, a.Organization, `"default"`)
 				}
 				return ids
 			}
@@ -409,6 +414,11 @@ var policy = map[string]required{
 	"GET /v1/workspaces/{workspace_id}/api-keys":                                         {role: switchboard.RoleAdmin},
 	"DELETE /v1/workspaces/{workspace_id}/api-keys/{key_id}":                             {role: switchboard.RoleAdmin},
 	"GET /v1/workspaces/{workspace_id}/audit":                                            {role: switchboard.RoleAdmin},
+	"POST /v1/workspaces/{workspace_id}/organizations":                                   {role: switchboard.RoleEditor},
+	"GET /v1/workspaces/{workspace_id}/organizations":                                    {role: switchboard.RoleViewer},
+	"GET /v1/workspaces/{workspace_id}/organizations/{organization_id}":                  {role: switchboard.RoleViewer},
+	"PATCH /v1/workspaces/{workspace_id}/organizations/{organization_id}":                {role: switchboard.RoleEditor},
+	"DELETE /v1/workspaces/{workspace_id}/organizations/{organization_id}":               {role: switchboard.RoleEditor},
 }
 
 // TestRoleMatrix sends every authenticated route as every role, with and without the
