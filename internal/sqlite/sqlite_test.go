@@ -113,6 +113,7 @@ func TestUniqueKeys(t *testing.T) {
 		"key_checks.kek_id": true,
 		"connection_tags.connection_id, connection_tags.tag":                         true,
 		"connection_credentials.connection_id, connection_credentials.credential_id": true,
+		"connection_categories.connection_id, connection_categories.category":        true,
 	}
 	for rows.Next() {
 		var table, index string

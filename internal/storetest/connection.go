@@ -37,6 +37,8 @@ func newConnection(ws *sb.Workspace, connectorID, name string) *sb.Connection {
 		Environment:    "production",
 		ExternalXref:   "customer-42",
 		Tags:           []string{"billing", "eu"},
+		Permissions:    []string{"write", "read", "admin"}, // not sorted: order is kept
+		Categories:     []string{"streaming", "data"},
 		Health:         sb.Health{LastHealthyAt: ptr(now.Add(-time.Hour)), LastUnhealthyAt: ptr(now.Add(-2 * time.Hour)), LastError: "timeout"},
 		CreatedAt:      now,
 		UpdatedAt:      now,
@@ -200,6 +202,8 @@ func testConnection(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		upd.Environment = "staging"
 		upd.ExternalXref = "customer-43"
 		upd.Tags = []string{"eu", "new"}
+		upd.Permissions = []string{"read"}
+		upd.Categories = []string{"crm", "data", "analytics"}
 		upd.Health = sb.Health{LastUnhealthyAt: ptr(sb.Now()), LastError: "refused"}
 		upd.UpdatedAt = c.UpdatedAt.Add(time.Minute)
 		upd.UpdatedBy = "user_2"
@@ -236,6 +240,7 @@ func testConnection(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		// Clearing every optional field sticks: no merge with the stored row.
 		upd.Description, upd.Config, upd.Sealed, upd.Variables = "", nil, nil, nil
 		upd.Credentials, upd.Environment, upd.ExternalXref, upd.Tags = sb.CredentialRefs{}, "", "", nil
+		upd.Permissions, upd.Categories = nil, []string{}
 		upd.Health = sb.Health{}
 		if err := f.s.UpdateConnection(f.ctx, &upd, nil); err != nil {
 			t.Fatal(err)
@@ -247,6 +252,14 @@ func testConnection(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		}
 		if len(list) != 1 || list[0].Name != "taken" {
 			t.Errorf("tag filter after removing tags found %d connections", len(list))
+		}
+		// So does the category filter after removing categories.
+		list, err = f.s.ListConnections(f.ctx, f.a.ID, sb.ConnectionFilter{Category: "streaming", Page: sb.Page{Limit: 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].Name != "taken" {
+			t.Errorf("category filter after removing categories found %d connections", len(list))
 		}
 	})
 

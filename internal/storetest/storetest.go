@@ -38,6 +38,9 @@ func Run(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		{"Credential", testCredential},
 		{"Connection", testConnection},
 		{"ConnectionFilter", testConnectionFilter},
+		{"ConnectionSearch", testConnectionSearch},
+		{"Organization", testOrganization},
+		{"OrganizationConnection", testOrganizationConnection},
 		{"Usage", testUsage},
 		{"Audit", testAudit},
 	}
