@@ -222,6 +222,19 @@ func TestListsUseIndexes(t *testing.T) {
 		"ByIdempotencyKey":      {`SELECT ` + connectionColumns + ` FROM connections c WHERE c.workspace_id = $1 AND c.idempotency_key = $2`, []any{"ws", "k"}},
 		"ListUsages":            {`SELECT id FROM usages WHERE workspace_id = $1 AND connection_id = $2 ORDER BY created_at, seq`, []any{"ws", "conn_1"}},
 		"ListConnectorVersions": {`SELECT version FROM connector_versions WHERE workspace_id = $1 AND connector_id = $2 ORDER BY created_at, seq`, []any{"ws", "ctr_1"}},
+		"ListOrganizations":     {`SELECT ` + organizationColumns + ` FROM organizations WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3`, []any{"ws", "", 10}},
+		"CascadeToOrgConns":     {`SELECT 1 FROM organization_connections WHERE workspace_id = $1 AND connection_id = $2`, []any{"ws", "conn_1"}},
+	}
+	yes := true
+	for name, f := range map[string]switchboard.OrganizationConnectionFilter{
+		"all":     {Limit: 10},
+		"enabled": {IsEnabled: &yes, Offset: 2, Limit: 10},
+	} {
+		where, args := listOrganizationConnectionsWhere("ws", "org_1", f)
+		queries["ListOrganizationConnections/"+name] = struct {
+			sql  string
+			args []any
+		}{`SELECT connection_id FROM organization_connections WHERE ` + where + ` ORDER BY connection_id`, args}
 	}
 	for name, f := range map[string]switchboard.ConnectionFilter{
 		"all":           {Page: page},
@@ -230,6 +243,15 @@ func TestListsUseIndexes(t *testing.T) {
 		"environment":   {Environment: "production", Page: page},
 		"external_xref": {ExternalXref: "customer-42", Page: page},
 		"tag":           {Tag: "billing", Page: page},
+		"category":      {Category: "crm", Page: page},
+		"created_by":    {CreatedBy: "user_1", Page: page},
+		"before":        {Before: "conn_9", Page: switchboard.Page{Limit: 10}},
+		"desc":          {Desc: true, Offset: 20, Page: switchboard.Page{Limit: 10}},
+		"updated_at":    {Sort: "updated_at", Page: switchboard.Page{Limit: 10}},
+		"updated_desc":  {Sort: "updated_at", Desc: true, Offset: 5, Page: switchboard.Page{Limit: 10}},
+		"name":          {Sort: "name", Page: switchboard.Page{Limit: 10}},
+		"name_desc":     {Sort: "name", Desc: true, Page: switchboard.Page{Limit: 10}},
+		"contains":      {NameContains: "ord", DescriptionContains: "x", Page: switchboard.Page{Limit: 10}},
 	} {
 		sql, args := listConnectionsQuery("ws", f)
 		queries["ListConnections/"+name] = struct {
@@ -266,6 +288,9 @@ func TestListsUseIndexes(t *testing.T) {
 		}
 		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan") {
 			t.Errorf("%s scans a whole table:\n%s", name, p)
+		} else if strings.HasPrefix(name, "ListConnections/") && strings.Contains(p, "Sort") {
+			// Every order of a connection list has an index that gives it.
+			t.Errorf("%s sorts:\n%s", name, p)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"strings"
 	"testing"
+
+	sb "github.com/switchboardhq/switchboard"
 )
 
 // TestQueryPlans checks the list and count queries are served by an index, in id order,
@@ -24,6 +26,30 @@ func TestQueryPlans(t *testing.T) {
 		`SELECT id FROM audit_events WHERE workspace_id = ? AND id > ? AND object_id = ? ORDER BY id`: {ws, "", "conn_1"},
 		`SELECT id FROM usages WHERE workspace_id = ? AND connection_id = ? ORDER BY created_at, id`:  {ws, "conn_1"},
 	}
+	for _, f := range []sb.ConnectionFilter{
+		{Page: sb.Page{Limit: 10, After: "conn_1"}},
+		{Category: "crm", Page: sb.Page{Limit: 10}},
+		{CreatedBy: "user_1", Page: sb.Page{Limit: 10}},
+		{Before: "conn_9", Page: sb.Page{Limit: 10}},
+		{Desc: true, Offset: 20, Page: sb.Page{Limit: 10}},
+		{Sort: "updated_at", Page: sb.Page{Limit: 10}},
+		{Sort: "updated_at", Desc: true, Offset: 5, Page: sb.Page{Limit: 10}},
+		{Sort: "name", Page: sb.Page{Limit: 10}},
+		{Sort: "name", Desc: true, Page: sb.Page{Limit: 10}},
+		// Substrings have no index: they are checked along the id order.
+		{NameContains: "ord", DescriptionContains: "x", Page: sb.Page{Limit: 10}},
+	} {
+		query, args, _ := listConnectionsQuery(ws, f)
+		queries[query] = args
+		where, args := connectionWhere(ws, f)
+		queries[`SELECT COUNT(*) FROM connections c WHERE `+strings.Join(where, " AND ")] = args
+	}
+	queries[`SELECT id FROM organizations WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?`] = []any{ws, "", 10}
+	queries[`SELECT connection_id FROM organization_connections WHERE workspace_id = ? AND organization_id = ?
+		ORDER BY connection_id LIMIT ? OFFSET ?`] = []any{ws, "org_1", 10, 0}
+	queries[`SELECT connection_id FROM organization_connections WHERE workspace_id = ? AND organization_id = ?
+		AND is_enabled = ? ORDER BY connection_id LIMIT ? OFFSET ?`] = []any{ws, "org_1", true, 10, 0}
+	queries[`SELECT 1 FROM organization_connections WHERE connection_id = ?`] = []any{"conn_1"}
 	for query, args := range queries {
 		rows, err := s.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
 		if err != nil {

@@ -304,6 +304,8 @@ func testConnectionSearch(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		}
 	})
 
+	t.Run("Ties", func(t *testing.T) { testConnectionTies(t, f) })
+
 	t.Run("ItemsAreWhole", func(t *testing.T) {
 		got, err := f.s.ListConnections(f.ctx, f.a.ID, sb.ConnectionFilter{Category: "crm", Sort: "name", Desc: true})
 		if err != nil {
@@ -318,6 +320,40 @@ func testConnectionSearch(t *testing.T, newStore func(t *testing.T) sb.Store) {
 			}
 		}
 	})
+}
+
+// testConnectionTies checks sorts break ties by id, reversed too when descending.
+func testConnectionTies(t *testing.T, f *fixture) {
+	ws := f.workspace(t, f.tenant.ID, "Ties")
+	at := sb.Now()
+	var tied []string
+	// One name, one update time: names are unique per connector only.
+	for _, connector := range []string{"c1", "c2", "c3", "c4"} {
+		c := newConnection(ws, connector, "same")
+		c.UpdatedAt = at
+		f.connection(t, c)
+		tied = append(tied, c.ID)
+	}
+	reversed := slices.Clone(tied)
+	slices.Reverse(reversed)
+	for _, sort := range []string{"name", "updated_at"} {
+		for _, desc := range []bool{false, true} {
+			want := tied
+			if desc {
+				want = reversed
+			}
+			for _, offset := range []int{0, 1} {
+				fl := sb.ConnectionFilter{Sort: sort, Desc: desc, Offset: offset, Page: sb.Page{Limit: 2}}
+				got, err := f.s.ListConnections(f.ctx, ws.ID, fl)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g := ids(got); !slices.Equal(g, want[offset:offset+2]) {
+					t.Errorf("ListConnections(%+v) = %v, want %v", fl, g, want[offset:offset+2])
+				}
+			}
+		}
+	}
 }
 
 // withPaging returns fl with every order and paging field set.
