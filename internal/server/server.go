@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/api"
+	"github.com/switchboardhq/switchboard/internal/compat/versori"
 )
 
 // Authenticator turns a bearer token into a principal; internal/auth implements it.
@@ -51,7 +52,9 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, api: api.New(cfg.Service, cfg.BodyLimit), mux: http.NewServeMux()}
 	s.metrics = newMetrics(cfg.Registry)
 	// The vendor compatibility APIs, one line each.
-	s.families = []family{}
+	s.families = []family{
+		{name: "versori", routes: versori.New(cfg.Service).Routes()},
+	}
 	s.routes()
 	s.handler = s.middleware(s.mux)
 	return s
