@@ -47,6 +47,11 @@ type ConnectionPatch struct {
 	Tags             *[]string
 	Permissions      *[]string
 	Categories       *[]string
+
+	// SecretMask is a compat API's fixed mask (SecMaster shows every secret as "******"): a
+	// secret field sent back with it keeps the stored secret, also with ReplaceConfig, since
+	// such a client can only ever send back what it read. "" = none.
+	SecretMask string
 }
 
 // ConnectionCredentials is a connection's secrets in clear with the credentials it references.
@@ -478,6 +483,10 @@ func (s *Service) applyPatch(ctx context.Context, p *Principal, ws *Workspace, c
 		for k, v := range patch.Config {
 			if old, ok := c.Secrets[k]; ok && v == old.Mask() && !patch.ReplaceConfig {
 				continue // the client sent back the mask it read: keep the secret
+			}
+			if old, ok := c.Secrets[k]; ok && patch.SecretMask != "" && v == patch.SecretMask {
+				full[k] = old.Reveal() // the vendor's fixed mask, sent back: keep the secret
+				continue
 			}
 			if v == nil {
 				delete(full, k)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/api"
+	"github.com/switchboardhq/switchboard/internal/compat/secmaster"
 	"github.com/switchboardhq/switchboard/internal/compat/versori"
 )
 
@@ -53,6 +54,7 @@ func New(cfg Config) *Server {
 	s.metrics = newMetrics(cfg.Registry)
 	// The vendor compatibility APIs, one line each.
 	s.families = []family{
+		{name: "secmaster", routes: secmaster.New(cfg.Service).Routes()},
 		{name: "versori", routes: versori.New(cfg.Service).Routes()},
 	}
 	s.routes()
