@@ -25,7 +25,7 @@ func (t CredentialType) Valid() bool {
 
 // ExternalRef points at a secret kept in an external secret manager instead of in Switchboard.
 type ExternalRef struct {
-	Provider string `json:"provider"` // aws_secrets_manager | azure_key_vault | gcp_secret_manager | hashicorp_vault
+	Provider string `json:"provider"` // aws_secrets_manager | azure_key_vault | gcp_secret_manager | hashicorp_vault | secrets_manager
 	Ref      string `json:"ref"`      // ARN, key vault id, secret name or Vault path
 }
 

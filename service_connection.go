@@ -119,11 +119,13 @@ func checkConnectionFields(c *Connection) error {
 
 // applyConfig validates the full config against the schema and splits it into the plain
 // config and the secrets.
-func applyConfig(cs *configSchema, c *Connection, full map[string]any) error {
+// With external set (the secrets live in an external reference, see service_unified.go), the
+// schema's required secret fields are not demanded.
+func applyConfig(cs *configSchema, c *Connection, full map[string]any, external bool) error {
 	if full == nil {
 		full = map[string]any{}
 	}
-	if err := cs.validate("config", full); err != nil {
+	if err := cs.check("config", full, external); err != nil {
 		return err
 	}
 	c.Config = make(map[string]any, len(full))
@@ -254,7 +256,11 @@ func (s *Service) CreateConnection(ctx context.Context, wsID string, in Connecti
 	if err := checkGrants(c, connector, cs.version); err != nil {
 		return nil, false, err
 	}
-	if err := applyConfig(cs, c, in.Config); err != nil {
+	external, err := s.externalSecrets(ctx, ws.ID, c.Credentials)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := applyConfig(cs, c, in.Config, external); err != nil {
 		return nil, false, err
 	}
 	if err := s.checkRefs(ctx, ws.ID, c.Credentials); err != nil {
@@ -471,7 +477,9 @@ func (s *Service) applyPatch(ctx context.Context, p *Principal, ws *Workspace, c
 		c.ConnectorVersion = *patch.ConnectorVersion
 		changed = append(changed, "connector_version")
 	}
-	if patch.Config != nil || versionChanged {
+	// New credentials can move the secrets into or out of an external reference: the config
+	// is checked again against what they now demand.
+	if patch.Config != nil || versionChanged || patch.Credentials != nil {
 		_, _, cs, err := s.schemaFor(ctx, ws.ID, c.ConnectorID, c.ConnectorVersion)
 		if err != nil {
 			return nil, err
@@ -495,7 +503,11 @@ func (s *Service) applyPatch(ctx context.Context, p *Principal, ws *Workspace, c
 			}
 			changed = append(changed, "config."+k)
 		}
-		if err := applyConfig(cs, c, full); err != nil {
+		external, err := s.externalSecrets(ctx, ws.ID, c.Credentials)
+		if err != nil {
+			return nil, err
+		}
+		if err := applyConfig(cs, c, full, external); err != nil {
 			return nil, err
 		}
 	}

@@ -25,7 +25,10 @@ type CredentialPatch struct {
 	Data map[string]*string
 }
 
-var externalProviders = []string{"aws_secrets_manager", "azure_key_vault", "gcp_secret_manager", "hashicorp_vault"}
+// externalProviders are where an external reference may point. secrets_manager is a secrets
+// manager the client registered with its vendor (Unified.to's secretsmanager_id), its Ref
+// "<manager id>" or "<manager id>#<key of the secret in it>".
+var externalProviders = []string{"aws_secrets_manager", "azure_key_vault", "gcp_secret_manager", "hashicorp_vault", "secrets_manager"}
 
 // requiredData names the values each credential type must carry.
 var requiredData = map[CredentialType][]string{

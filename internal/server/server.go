@@ -15,6 +15,7 @@ import (
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/compat/secmaster"
+	"github.com/switchboardhq/switchboard/internal/compat/unified"
 	"github.com/switchboardhq/switchboard/internal/compat/versori"
 )
 
@@ -56,6 +57,7 @@ func New(cfg Config) *Server {
 	s.families = []family{
 		{name: "secmaster", routes: secmaster.New(cfg.Service).Routes()},
 		{name: "versori", routes: versori.New(cfg.Service).Routes()},
+		{name: "unified", routes: unified.New(cfg.Service).Routes()},
 	}
 	s.routes()
 	s.handler = s.middleware(s.mux)
