@@ -40,7 +40,7 @@ type OrganizationPatch struct {
 // is_enabled true, access level "none".
 type OrganizationConnectionInput struct {
 	ConnectionID            string
-	Name                    string
+	Name                    *string // nil: none; "" is too short
 	AssignMembershipOnLogin *bool
 	ShowAsButton            *bool
 	IsSignupEnabled         *bool
@@ -48,7 +48,8 @@ type OrganizationConnectionInput struct {
 	IsEnabled               *bool
 }
 
-// OrganizationConnectionPatch changes an organization connection; nil fields are left alone.
+// OrganizationConnectionPatch changes an organization connection; nil fields are left alone
+// and a Name of "" removes the name.
 type OrganizationConnectionPatch struct {
 	Name                    *string
 	AssignMembershipOnLogin *bool
@@ -251,7 +252,7 @@ func (s *Service) AddOrganizationConnection(ctx context.Context, wsID, orgID str
 	}
 	now := s.now()
 	oc := &OrganizationConnection{
-		WorkspaceID: ws.ID, OrganizationID: o.ID, ConnectionID: c.ID, Name: in.Name,
+		WorkspaceID: ws.ID, OrganizationID: o.ID, ConnectionID: c.ID, Name: deref(in.Name, ""),
 		AssignMembershipOnLogin: deref(in.AssignMembershipOnLogin, false),
 		ShowAsButton:            deref(in.ShowAsButton, true),
 		IsSignupEnabled:         deref(in.IsSignupEnabled, false),
@@ -259,7 +260,7 @@ func (s *Service) AddOrganizationConnection(ctx context.Context, wsID, orgID str
 		IsEnabled:               deref(in.IsEnabled, true),
 		CreatedAt:               now, UpdatedAt: now,
 	}
-	if err := checkOrganizationConnection(oc, false); err != nil {
+	if err := checkOrganizationConnection(oc, in.Name != nil); err != nil {
 		return nil, err
 	}
 	ev := s.event(ctx, p, ws, "organization.connection.add", "organization", o.ID, map[string]any{
@@ -395,7 +396,7 @@ func (s *Service) UpdateOrganizationConnection(ctx context.Context, wsID, orgID,
 	if patch.Name != nil && *patch.Name != oc.Name {
 		oc.Name, changed = *patch.Name, append(changed, "organization_connection_name")
 	}
-	if err := checkOrganizationConnection(oc, patch.Name != nil); err != nil {
+	if err := checkOrganizationConnection(oc, false); err != nil {
 		return nil, err
 	}
 	oc.UpdatedAt = s.now()
