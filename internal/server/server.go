@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/api"
+	"github.com/switchboardhq/switchboard/internal/compat/auth0"
 	"github.com/switchboardhq/switchboard/internal/compat/secmaster"
 	"github.com/switchboardhq/switchboard/internal/compat/unified"
 	"github.com/switchboardhq/switchboard/internal/compat/versori"
@@ -58,6 +59,7 @@ func New(cfg Config) *Server {
 		{name: "secmaster", routes: secmaster.New(cfg.Service).Routes()},
 		{name: "versori", routes: versori.New(cfg.Service).Routes()},
 		{name: "unified", routes: unified.New(cfg.Service).Routes()},
+		{name: "auth0", routes: auth0.New(cfg.Service).Routes()},
 	}
 	s.routes()
 	s.handler = s.middleware(s.mux)
