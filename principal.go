@@ -83,6 +83,9 @@ type RequestInfo struct {
 	IP         string
 	ClientHash string // X-Client-Hash, when sent
 	UserAgent  string
+	// WorkspaceHeader is the X-Workspace-Id a client sent (Slash clients do), already checked
+	// against the workspace of the request; audit events record it in Details.
+	WorkspaceHeader string
 }
 
 type requestInfoKey struct{}

@@ -3,6 +3,7 @@ package switchboard
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -85,6 +86,13 @@ func (s *Service) access(ctx context.Context, wsID string, min Role) (*Principal
 // event builds an audit event for an action of p in ws.
 func (s *Service) event(ctx context.Context, p *Principal, ws *Workspace, action, objType, objID string, details map[string]any) *AuditEvent {
 	info := RequestInfoFrom(ctx)
+	if info.WorkspaceHeader != "" {
+		details = maps.Clone(details)
+		if details == nil {
+			details = map[string]any{}
+		}
+		details["workspace_header"] = info.WorkspaceHeader
+	}
 	ev := &AuditEvent{
 		ID:         NewID(PrefixAudit),
 		Action:     action,

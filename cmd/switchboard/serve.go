@@ -55,7 +55,12 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 			o.log.Error("closing the database", "err", err)
 		}
 	}()
-	_, env, err := o.openKeyring(ctx, store, true)
+	ring, env, err := o.openKeyring(ctx, store, true)
+	if err != nil {
+		return err
+	}
+	// Every replica sharing the keyring publishes the same SecureChannel key.
+	scKey, err := ring.DeriveP256(secureChannelLabel)
 	if err != nil {
 		return err
 	}
@@ -90,7 +95,7 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		fmt.Fprintf(o.stderr, "Workspace id: default\n")
 		fmt.Fprintf(o.stderr, "Try: curl -H 'Authorization: Bearer %s' %s/v1/workspaces/default/connections\n\n", key, base)
 	}
-	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit})
+	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey})
 	o.log.Info("listening", "addr", ln.Addr().String(), "url", base, "storage", o.storageName())
 	if err := srv.Serve(ctx, ln, so.grace); err != nil {
 		return err

@@ -27,4 +27,22 @@ type Route struct {
 	Handler    http.Handler
 	Token      TokenSource
 	WriteError func(w http.ResponseWriter, r *http.Request, err error) // nil: WriteError
+	// SecureChannel says whether the body may (or must) arrive encrypted to the server's
+	// SecureChannel key ("Content-Type: application/jose"); the server decrypts it after
+	// authentication, before Handler runs, and refuses bad bodies with WriteError.
+	SecureChannel SecureChannelMode
 }
+
+// SecureChannelMode is how a route treats encrypted request bodies.
+type SecureChannelMode int
+
+// SecureChannel modes.
+const (
+	// SecureChannelOff: no decryption; an application/jose body is refused like any
+	// unsupported content type.
+	SecureChannelOff SecureChannelMode = iota
+	// SecureChannelAccept: an application/jose body is decrypted; a plain JSON body is taken too.
+	SecureChannelAccept
+	// SecureChannelRequire: a request with a body must send it encrypted (415 otherwise).
+	SecureChannelRequire
+)

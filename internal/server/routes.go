@@ -9,6 +9,7 @@ import (
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/httpx"
+	"github.com/switchboardhq/switchboard/internal/securechannel"
 )
 
 // Route describes a mounted route, for the OpenAPI and authorization tests.
@@ -32,6 +33,7 @@ func (s *Server) routes() {
 	}))
 	s.public("GET", "/readyz", http.HandlerFunc(s.ready))
 	s.public("GET", "/metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	s.public("GET", SecureChannelPath, securechannel.Handler(s.secureChannelKey()))
 	s.public("GET", "/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(api.OpenAPI())
@@ -41,7 +43,7 @@ func (s *Server) routes() {
 	}
 	for _, f := range s.families {
 		for _, rt := range f.routes {
-			s.handle(rt.Method, rt.Path, s.authenticate(rt), false)
+			s.handle(rt.Method, rt.Path, s.authenticate(s.withSecureChannel(rt)), false)
 		}
 	}
 	s.mux.Handle("/", http.HandlerFunc(s.unmatched))
@@ -52,6 +54,7 @@ func (s *Server) Routes() []Route {
 	out := []Route{
 		{Method: "GET", Path: "/healthz", Public: true}, {Method: "GET", Path: "/readyz", Public: true},
 		{Method: "GET", Path: "/metrics", Public: true}, {Method: "GET", Path: "/openapi.json", Public: true},
+		{Method: "GET", Path: SecureChannelPath, Public: true},
 	}
 	for _, rt := range s.api.Routes() {
 		out = append(out, Route{Method: rt.Method, Path: rt.Path})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/auth"
+	"github.com/switchboardhq/switchboard/internal/server"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
@@ -504,7 +505,7 @@ func TestRoleMatrix(t *testing.T) {
 }
 
 // TestUnauthenticated checks that every route but the public ones wants a principal, and that
-// the public ones are exactly the four operational endpoints.
+// the public ones are exactly the four operational endpoints and the SecureChannel key.
 func TestUnauthenticated(t *testing.T) {
 	for _, d := range testenv.Drivers {
 		t.Run(d, func(t *testing.T) {
@@ -534,7 +535,7 @@ func TestUnauthenticated(t *testing.T) {
 				}
 			}
 			slices.Sort(public)
-			want := []string{"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz"}
+			want := []string{"GET " + server.SecureChannelPath, "GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz"}
 			if diff := cmp.Diff(want, public); diff != "" {
 				t.Errorf("public routes (-want +got):\n%s", diff)
 			}

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/compat/auth0"
 	"github.com/switchboardhq/switchboard/internal/compat/secmaster"
+	"github.com/switchboardhq/switchboard/internal/compat/slash"
 	"github.com/switchboardhq/switchboard/internal/compat/unified"
 	"github.com/switchboardhq/switchboard/internal/compat/versori"
 )
@@ -32,6 +34,10 @@ type Config struct {
 	Logger    *slog.Logger         // nil: slog.Default()
 	BodyLimit int64                // <= 0: api.DefaultBodyLimit
 	Registry  *prometheus.Registry // nil: a new registry
+	// SecureChannelKey is the P-256 key encrypted request bodies are sent to, published at
+	// SecureChannelPath. nil: one is generated for the process, with a warning (replicas must
+	// share it: cmd/switchboard derives it from the keyring).
+	SecureChannelKey *ecdsa.PrivateKey
 }
 
 // Server is the HTTP surface of Switchboard.
@@ -58,6 +64,7 @@ func New(cfg Config) *Server {
 	s.families = []family{
 		{name: "secmaster", routes: secmaster.New(cfg.Service).Routes()},
 		{name: "versori", routes: versori.New(cfg.Service).Routes()},
+		{name: "slash", routes: slash.New(cfg.Service).Routes()},
 		{name: "unified", routes: unified.New(cfg.Service).Routes()},
 		{name: "auth0", routes: auth0.New(cfg.Service).Routes()},
 	}
