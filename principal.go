@@ -51,6 +51,8 @@ type Principal struct {
 	Role       Role
 	Scopes     []string
 	APIKeyID   string // set when authenticated by API key
+	// AccessKeyID is set when authenticated by an access key's signature (SDK-HMAC-SHA256).
+	AccessKeyID string
 }
 
 // HasScope reports whether the principal holds scope.

@@ -157,23 +157,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, in APIKeyInput) (*APIKey, st
 }
 
 func (s *Service) createAPIKey(ctx context.Context, p *Principal, tenantID string, in APIKeyInput, ws *Workspace) (*APIKey, string, error) {
-	if !in.Role.Valid() {
-		return nil, "", Invalid("role", "enum")
-	}
-	if !p.Role.AtLeast(in.Role) {
-		return nil, "", Errorf(CodeForbidden, "role.too_high")
-	}
-	for _, sc := range in.Scopes {
-		if sc != ScopeCredentialsRead {
-			return nil, "", Invalid("scopes", "enum")
-		}
-		if !p.HasScope(sc) {
-			return nil, "", Errorf(CodeForbidden, "role.too_high")
-		}
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	if len(in.Name) > 200 {
-		return nil, "", Invalid("name", "max_length")
+	if err := checkGrant(p, &in); err != nil {
+		return nil, "", err
 	}
 	key, hash := GenerateAPIKey()
 	k := &APIKey{
@@ -194,6 +179,30 @@ func (s *Service) createAPIKey(ctx context.Context, p *Principal, tenantID strin
 		return nil, "", err
 	}
 	return k, key, nil
+}
+
+// checkGrant validates the role, scopes and name of a new key (trimming the name) and checks
+// that p holds what the key would be granted.
+func checkGrant(p *Principal, in *APIKeyInput) error {
+	if !in.Role.Valid() {
+		return Invalid("role", "enum")
+	}
+	if !p.Role.AtLeast(in.Role) {
+		return Errorf(CodeForbidden, "role.too_high")
+	}
+	for _, sc := range in.Scopes {
+		if sc != ScopeCredentialsRead {
+			return Invalid("scopes", "enum")
+		}
+		if !p.HasScope(sc) {
+			return Errorf(CodeForbidden, "role.too_high")
+		}
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if len(in.Name) > 200 {
+		return Invalid("name", "max_length")
+	}
+	return nil
 }
 
 // ListAPIKeys lists the API keys bound to a workspace (admin role).

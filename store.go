@@ -107,6 +107,18 @@ type Store interface {
 	// RevokeAPIKey sets RevokedAt of the tenant's key id. NotFound.
 	RevokeAPIKey(ctx context.Context, tenantID, id string, at time.Time, ev *AuditEvent) error
 
+	// CreateAccessKey inserts k. Conflict "access_key.exists" when the id is taken; NotFound
+	// when k's workspace does not exist in k's tenant.
+	CreateAccessKey(ctx context.Context, k *AccessKey, ev *AuditEvent) error
+	// GetAccessKey returns the access key (revoked or not) whose id is id. NotFound.
+	GetAccessKey(ctx context.Context, id string) (*AccessKey, error)
+	// ListAccessKeys lists the access keys of a tenant whose WorkspaceID is workspaceID, or
+	// all of the tenant's access keys when workspaceID is "".
+	ListAccessKeys(ctx context.Context, tenantID, workspaceID string, p Page) ([]*AccessKey, error)
+	// RevokeAccessKey sets RevokedAt of the tenant's access key id; a key revoked already
+	// keeps its first revocation time. NotFound.
+	RevokeAccessKey(ctx context.Context, tenantID, id string, at time.Time, ev *AuditEvent) error
+
 	// CreateDataKey inserts the data key of a workspace. Conflict "data_key.exists" when the
 	// workspace has one already.
 	CreateDataKey(ctx context.Context, k *DataKey) error
@@ -204,7 +216,7 @@ type Store interface {
 	// ListOrganizationConnections lists an organization's connections ordered by connection
 	// id, filtered by f, with the total count of matches (ignoring paging).
 	ListOrganizationConnections(ctx context.Context, workspaceID, organizationID string, f OrganizationConnectionFilter) ([]*OrganizationConnection, int, error)
-	// UpdateOrganizationConnection stores oc's flags. NotFound.
+	// UpdateOrganizationConnection stores oc's flags and name. NotFound.
 	UpdateOrganizationConnection(ctx context.Context, oc *OrganizationConnection, ev *AuditEvent) error
 	// DeleteOrganizationConnection removes one. NotFound.
 	DeleteOrganizationConnection(ctx context.Context, workspaceID, organizationID, connectionID string, ev *AuditEvent) error

@@ -21,6 +21,7 @@ var conflictKeys = map[string]string{
 	"workspaces_pkey":               "workspace.exists",
 	"api_keys_pkey":                 "api_key.exists",
 	"api_keys_hash_key":             "api_key.exists",
+	"access_keys_pkey":              "access_key.exists",
 	"data_keys_pkey":                "data_key.exists",
 	"connectors_pkey":               "connector.exists",
 	"connectors_key_key":            "connector.key_taken",
@@ -42,6 +43,8 @@ var conflictKeys = map[string]string{
 // the methods whose doc promises NotFound when the parent does not exist.
 var missingParents = map[string]string{
 	"workspaces_tenant_fkey":                     "tenant",
+	"access_keys_tenant_fkey":                    "tenant",
+	"access_keys_workspace_fkey":                 "workspace",
 	"connector_versions_connector_fkey":          "connector",
 	"usages_connection_fkey":                     "connection",
 	"organizations_workspace_fkey":               "workspace",

@@ -89,20 +89,20 @@ func (s *Store) DeleteOrganization(ctx context.Context, workspaceID, id string, 
 func (s *Store) CreateOrganizationConnection(ctx context.Context, oc *switchboard.OrganizationConnection, ev *switchboard.AuditEvent) error {
 	return s.inTx(ctx, ev, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO organization_connections (workspace_id, organization_id, connection_id,
-			assign_membership_on_login, show_as_button, is_signup_enabled, access_level, is_enabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			assign_membership_on_login, show_as_button, is_signup_enabled, access_level, is_enabled, created_at, updated_at, name)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			oc.WorkspaceID, oc.OrganizationID, oc.ConnectionID, oc.AssignMembershipOnLogin, oc.ShowAsButton,
-			oc.IsSignupEnabled, oc.AccessLevel, oc.IsEnabled, oc.CreatedAt, oc.UpdatedAt)
+			oc.IsSignupEnabled, oc.AccessLevel, oc.IsEnabled, oc.CreatedAt, oc.UpdatedAt, oc.Name)
 		return err
 	})
 }
 
-const organizationConnectionColumns = `workspace_id, organization_id, connection_id, assign_membership_on_login,
+const organizationConnectionColumns = `workspace_id, organization_id, connection_id, name, assign_membership_on_login,
 	show_as_button, is_signup_enabled, access_level, is_enabled, created_at, updated_at`
 
 func scanOrganizationConnection(row pgx.Row) (*switchboard.OrganizationConnection, error) {
 	var oc switchboard.OrganizationConnection
-	err := row.Scan(&oc.WorkspaceID, &oc.OrganizationID, &oc.ConnectionID, &oc.AssignMembershipOnLogin,
+	err := row.Scan(&oc.WorkspaceID, &oc.OrganizationID, &oc.ConnectionID, &oc.Name, &oc.AssignMembershipOnLogin,
 		&oc.ShowAsButton, &oc.IsSignupEnabled, &oc.AccessLevel, &oc.IsEnabled, &oc.CreatedAt, &oc.UpdatedAt)
 	if err != nil {
 		return nil, err
@@ -163,14 +163,14 @@ func (s *Store) ListOrganizationConnections(ctx context.Context, workspaceID, or
 	return list, total, nil
 }
 
-// UpdateOrganizationConnection stores oc's flags and update time. NotFound.
+// UpdateOrganizationConnection stores oc's flags, name and update time. NotFound.
 func (s *Store) UpdateOrganizationConnection(ctx context.Context, oc *switchboard.OrganizationConnection, ev *switchboard.AuditEvent) error {
 	return s.inTx(ctx, ev, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE organization_connections SET assign_membership_on_login = $4,
-			show_as_button = $5, is_signup_enabled = $6, access_level = $7, is_enabled = $8, updated_at = $9
+			show_as_button = $5, is_signup_enabled = $6, access_level = $7, is_enabled = $8, updated_at = $9, name = $10
 			WHERE workspace_id = $1 AND organization_id = $2 AND connection_id = $3`,
 			oc.WorkspaceID, oc.OrganizationID, oc.ConnectionID, oc.AssignMembershipOnLogin, oc.ShowAsButton,
-			oc.IsSignupEnabled, oc.AccessLevel, oc.IsEnabled, oc.UpdatedAt)
+			oc.IsSignupEnabled, oc.AccessLevel, oc.IsEnabled, oc.UpdatedAt, oc.Name)
 		if err != nil {
 			return err
 		}

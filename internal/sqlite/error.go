@@ -20,6 +20,7 @@ var uniqueKeys = map[string]string{
 	"workspaces.id":          "workspace.exists",
 	"api_keys.id":            "api_key.exists",
 	"api_keys.hash":          "api_key.exists",
+	"access_keys.id":         "access_key.exists",
 	"data_keys.workspace_id": "data_key.exists",
 	"connectors.id":          "connector.exists",
 	"connectors.workspace_id, connectors.key": "connector.key_taken",

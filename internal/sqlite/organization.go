@@ -88,21 +88,21 @@ func (s *Store) CreateOrganizationConnection(ctx context.Context, oc *sb.Organiz
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO organization_connections (organization_id, connection_id, workspace_id,
-			assign_membership_on_login, show_as_button, is_signup_enabled, access_level, is_enabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			oc.OrganizationID, oc.ConnectionID, oc.WorkspaceID, oc.AssignMembershipOnLogin, oc.ShowAsButton,
+			name, assign_membership_on_login, show_as_button, is_signup_enabled, access_level, is_enabled, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			oc.OrganizationID, oc.ConnectionID, oc.WorkspaceID, oc.Name, oc.AssignMembershipOnLogin, oc.ShowAsButton,
 			oc.IsSignupEnabled, oc.AccessLevel, oc.IsEnabled, micros(oc.CreatedAt), micros(oc.UpdatedAt))
 		return err
 	})
 }
 
-const organizationConnectionColumns = `workspace_id, organization_id, connection_id, assign_membership_on_login,
+const organizationConnectionColumns = `workspace_id, organization_id, connection_id, name, assign_membership_on_login,
 	show_as_button, is_signup_enabled, access_level, is_enabled, created_at, updated_at`
 
 func scanOrganizationConnection(r rowScanner) (*sb.OrganizationConnection, error) {
 	var oc sb.OrganizationConnection
 	var created, updated int64
-	err := r.Scan(&oc.WorkspaceID, &oc.OrganizationID, &oc.ConnectionID, &oc.AssignMembershipOnLogin,
+	err := r.Scan(&oc.WorkspaceID, &oc.OrganizationID, &oc.ConnectionID, &oc.Name, &oc.AssignMembershipOnLogin,
 		&oc.ShowAsButton, &oc.IsSignupEnabled, &oc.AccessLevel, &oc.IsEnabled, &created, &updated)
 	if err != nil {
 		return nil, err
@@ -165,13 +165,13 @@ func (s *Store) ListOrganizationConnections(ctx context.Context, workspaceID, or
 	return out, total, nil
 }
 
-// UpdateOrganizationConnection stores oc's flags and update time.
+// UpdateOrganizationConnection stores oc's flags, name and update time.
 func (s *Store) UpdateOrganizationConnection(ctx context.Context, oc *sb.OrganizationConnection, ev *sb.AuditEvent) error {
 	return s.inTx(ctx, ev, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE organization_connections SET assign_membership_on_login = ?,
+		res, err := tx.ExecContext(ctx, `UPDATE organization_connections SET name = ?, assign_membership_on_login = ?,
 			show_as_button = ?, is_signup_enabled = ?, access_level = ?, is_enabled = ?, updated_at = ?
 			WHERE workspace_id = ? AND organization_id = ? AND connection_id = ?`,
-			oc.AssignMembershipOnLogin, oc.ShowAsButton, oc.IsSignupEnabled, oc.AccessLevel, oc.IsEnabled,
+			oc.Name, oc.AssignMembershipOnLogin, oc.ShowAsButton, oc.IsSignupEnabled, oc.AccessLevel, oc.IsEnabled,
 			micros(oc.UpdatedAt), oc.WorkspaceID, oc.OrganizationID, oc.ConnectionID)
 		if err != nil {
 			return err

@@ -202,6 +202,7 @@ func newOrganizationConnection(o *sb.Organization, c *sb.Connection, enabled boo
 		WorkspaceID:             o.WorkspaceID,
 		OrganizationID:          o.ID,
 		ConnectionID:            c.ID,
+		Name:                    "login-" + c.Name,
 		AssignMembershipOnLogin: true,
 		ShowAsButton:            false,
 		IsSignupEnabled:         true,
@@ -347,6 +348,9 @@ func testOrganizationConnection(t *testing.T, newStore func(t *testing.T) sb.Sto
 						t.Errorf("item of %s/%s", oc.WorkspaceID, oc.OrganizationID)
 					}
 					got = append(got, oc.ConnectionID)
+					if oc.Name == "" {
+						t.Errorf("item %s lost its name", oc.ConnectionID)
+					}
 				}
 				if diff := cmp.Diff(tt.want, got, equateEmpty()); diff != "" {
 					t.Errorf("ListOrganizationConnections(%+v) (-want +got):\n%s", tt.filter, diff)
@@ -376,6 +380,7 @@ func testOrganizationConnection(t *testing.T, newStore func(t *testing.T) sb.Sto
 		upd := *oc
 		upd.AssignMembershipOnLogin, upd.ShowAsButton, upd.IsSignupEnabled = false, true, false
 		upd.AccessLevel, upd.IsEnabled, upd.UpdatedAt = sb.AccessFull, false, oc.UpdatedAt.Add(time.Minute)
+		upd.Name = "renamed"
 		bad := event(f.a, "organization.connection.update", "organization", o.ID)
 		missing := upd
 		missing.ConnectionID = sb.NewID(sb.PrefixConnection)

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		{"Tenant", testTenant},
 		{"Workspace", testWorkspace},
 		{"APIKey", testAPIKey},
+		{"AccessKey", testAccessKey},
 		{"DataKey", testDataKey},
 		{"KeyCheck", testKeyCheck},
 		{"Connector", testConnector},
