@@ -1,4 +1,6 @@
-// Package auth turns a bearer token — an API key or a JWT — into a *switchboard.Principal.
+// Package auth turns a bearer token — an API key or a JWT — into a *switchboard.Principal, and
+// verifies requests signed with an access key the way Huawei Cloud's SDKs sign them
+// (SDK-HMAC-SHA256, see AuthenticateHuawei).
 //
 // API keys are looked up by their SHA-256 hash. JWTs are verified with an algorithm allow-list:
 // HS256 against a configured secret, RS256 and ES256 against the keys of a JWKS URL, which is
@@ -65,6 +67,12 @@ type Config struct {
 	// HTTPClient fetches the JWKS; nil means a client with a 10 s timeout. Responses are
 	// capped at 1 MiB whatever the client.
 	HTTPClient *http.Client
+	// AccessKeys enables Huawei SDK-HMAC-SHA256 signatures (AuthenticateHuawei) with the
+	// access keys it finds; nil means signed requests are refused.
+	AccessKeys AccessKeyLookup
+	// HuaweiClockSkew is how far a signed request's X-Sdk-Date may be from now, either way;
+	// zero means DefaultHuaweiClockSkew, at most one hour.
+	HuaweiClockSkew time.Duration
 }
 
 // Authenticator verifies bearer tokens. It is safe for concurrent use.
@@ -74,6 +82,10 @@ type Authenticator struct {
 	jwks   keyfunc.Keyfunc // nil when RS256/ES256 are off
 	parser *jwt.Parser     // nil when no JWT is accepted
 	cancel context.CancelFunc
+
+	accessKeys AccessKeyLookup // nil when signed requests are refused
+	huaweiSkew time.Duration
+	now        func() time.Time
 }
 
 // New returns an Authenticator that looks API keys up in keys and verifies JWTs as cfg says.
@@ -90,7 +102,13 @@ func New(ctx context.Context, keys KeyLookup, cfg Config) (*Authenticator, error
 	if cfg.Leeway < 0 || cfg.Leeway > 5*time.Minute {
 		return nil, fmt.Errorf("auth: leeway %v out of range [0, 5m]", cfg.Leeway)
 	}
-	a := &Authenticator{keys: keys, cancel: func() {}}
+	if cfg.HuaweiClockSkew < 0 || cfg.HuaweiClockSkew > time.Hour {
+		return nil, fmt.Errorf("auth: Huawei clock skew %v out of range [0, 1h]", cfg.HuaweiClockSkew)
+	}
+	a := &Authenticator{keys: keys, cancel: func() {}, accessKeys: cfg.AccessKeys, huaweiSkew: cfg.HuaweiClockSkew, now: time.Now}
+	if a.huaweiSkew == 0 {
+		a.huaweiSkew = DefaultHuaweiClockSkew
+	}
 	var methods []string
 	if len(cfg.HS256Secret) > 0 {
 		a.secret = append([]byte(nil), cfg.HS256Secret...)
