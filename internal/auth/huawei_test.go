@@ -176,7 +176,10 @@ func TestAuthenticateHuawei(t *testing.T) {
 		{"body without its newline", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk, hwNow) },
 			func(*http.Request) []byte { return body[:len(body)-1] }},
 		{"tampered path", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk, hwNow) },
-			func(r *http.Request) []byte { r.URL.Path = "/v1/tnt_1/workspaces/ws_b/soc/assetcredentials"; return body }},
+			func(r *http.Request) []byte {
+				r.URL.Path = "/v1/tnt_1/workspaces/ws_b/soc/assetcredentials"
+				return body
+			}},
 		{"tampered query", func() *http.Request { return sign("GET", hwPath+"?limit=10", body, key.ID, sk, hwNow) },
 			func(r *http.Request) []byte { r.URL.RawQuery = "limit=11"; return body }},
 		{"added query", func() *http.Request { return sign("GET", hwPath, body, key.ID, sk, hwNow) },
@@ -186,7 +189,10 @@ func TestAuthenticateHuawei(t *testing.T) {
 		{"tampered signed header", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk, hwNow) },
 			func(r *http.Request) []byte { r.Header.Set("X-Project-Id", "tnt_2"); return body }},
 		{"tampered date", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk, hwNow) },
-			func(r *http.Request) []byte { r.Header.Set("X-Sdk-Date", hwNow.Add(time.Second).Format(auth.HuaweiDateFormat)); return body }},
+			func(r *http.Request) []byte {
+				r.Header.Set("X-Sdk-Date", hwNow.Add(time.Second).Format(auth.HuaweiDateFormat))
+				return body
+			}},
 		{"signed header removed", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk, hwNow) },
 			func(r *http.Request) []byte { r.Header.Del("X-Project-Id"); return body }},
 		{"x-sdk-date not signed", func() *http.Request {
