@@ -70,6 +70,7 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	}
 	authn, err := auth.New(ctx, store, auth.Config{
 		HS256Secret: []byte(so.hs256Secret), JWKSURL: so.jwksURL, Issuer: so.issuer, Audience: so.audience,
+		AccessKeys: svc,
 	})
 	if err != nil {
 		return err

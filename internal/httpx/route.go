@@ -16,6 +16,11 @@ const (
 	// TokenBearerOrBare: a bearer token, or "Authorization: <token>" with no scheme (the
 	// Unified.to SDK sends the key bare).
 	TokenBearerOrBare
+	// TokenHuaweiOrBearerOrXAuthToken: a request signed with an access key
+	// ("Authorization: SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...", as
+	// Huawei Cloud's SDKs sign), else what TokenBearerOrXAuthToken reads. The server reads
+	// the body (within its limit) to verify the signature and hands it on unchanged.
+	TokenHuaweiOrBearerOrXAuthToken
 )
 
 // Route is a route of a compatibility API: the server mounts it behind authentication, reading

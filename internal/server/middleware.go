@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/auth"
 	"github.com/switchboardhq/switchboard/internal/httpx"
 )
@@ -104,12 +108,24 @@ func (s *Server) authenticate(rt httpx.Route) http.Handler {
 		writeError = httpx.WriteError
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := tokenFrom(r, rt.Token)
-		if !ok {
-			writeError(w, r, switchboard.Errorf(switchboard.CodeUnauthenticated, "unauthenticated"))
-			return
+		var (
+			p   *switchboard.Principal
+			err error
+		)
+		if rt.Token == httpx.TokenHuaweiOrBearerOrXAuthToken && huaweiSigned(r) {
+			body, ok := s.readBody(w, r, writeError)
+			if !ok {
+				return
+			}
+			p, err = s.authenticateSigned(r, body)
+		} else {
+			token, ok := tokenFrom(r, rt.Token)
+			if !ok {
+				writeError(w, r, switchboard.Errorf(switchboard.CodeUnauthenticated, "unauthenticated"))
+				return
+			}
+			p, err = s.cfg.Auth.Authenticate(r.Context(), token)
 		}
-		p, err := s.cfg.Auth.Authenticate(r.Context(), token)
 		if err != nil {
 			if switchboard.ErrorCode(err) == switchboard.CodeUnauthenticated {
 				s.cfg.Logger.Info("authentication failed", "request_id", httpx.RequestIDFrom(r.Context()), "reason", err)
@@ -121,10 +137,48 @@ func (s *Server) authenticate(rt httpx.Route) http.Handler {
 	})
 }
 
+// huaweiSigned reports whether r carries one Authorization header of the SDK-HMAC-SHA256
+// scheme.
+func huaweiSigned(r *http.Request) bool {
+	v := r.Header.Values("Authorization")
+	return len(v) == 1 && auth.IsHuaweiAuthorization(v[0])
+}
+
+// readBody reads r's body, up to the body limit, for a signature over it, and replaces r.Body
+// with a reader of the same bytes for the handler. Over the limit it writes 413 in the route's
+// error shape and reports false.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, writeError func(http.ResponseWriter, *http.Request, error)) ([]byte, bool) {
+	limit := s.cfg.BodyLimit
+	if limit <= 0 {
+		limit = api.DefaultBodyLimit
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			writeError(w, r, switchboard.Errorf(switchboard.CodeTooLarge, "body.too_large", "Limit", limit))
+			return nil, false
+		}
+		writeError(w, r, &switchboard.Error{Code: switchboard.CodeInvalid, Message: "body.malformed", Cause: err})
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
+}
+
+// authenticateSigned verifies the signature of r over its raw body.
+func (s *Server) authenticateSigned(r *http.Request, body []byte) (*switchboard.Principal, error) {
+	sa, ok := s.cfg.Auth.(SignatureAuthenticator)
+	if !ok {
+		return nil, &switchboard.Error{Code: switchboard.CodeUnauthenticated, Message: "unauthenticated",
+			Cause: errors.New("signed requests are not supported by the authenticator")}
+	}
+	return sa.AuthenticateHuawei(r.Context(), r, body)
+}
+
 // tokenFrom reads the caller's credential from where src says.
 func tokenFrom(r *http.Request, src httpx.TokenSource) (string, bool) {
 	switch src {
-	case httpx.TokenBearerOrXAuthToken:
+	case httpx.TokenBearerOrXAuthToken, httpx.TokenHuaweiOrBearerOrXAuthToken:
 		return auth.BearerOrAuthToken(r, true)
 	case httpx.TokenBearerOrBare:
 		if t, ok := auth.BearerToken(r); ok {

@@ -27,6 +27,14 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (*switchboard.Principal, error)
 }
 
+// SignatureAuthenticator is implemented by an Authenticator that also verifies requests
+// signed with an access key (Huawei SDK-HMAC-SHA256); internal/auth implements it. Without
+// it, signed requests are refused.
+type SignatureAuthenticator interface {
+	// AuthenticateHuawei verifies r, whose raw body is body, and returns its principal.
+	AuthenticateHuawei(ctx context.Context, r *http.Request, body []byte) (*switchboard.Principal, error)
+}
+
 // Config is what the server needs.
 type Config struct {
 	Service   *switchboard.Service

@@ -102,7 +102,7 @@ func New(t testing.TB, driver string) *Env {
 		t.Fatalf("bootstrap: created=%v err=%v", created, err)
 	}
 	e.OwnerKey = key
-	authn, err := auth.New(ctx, e.Store, auth.Config{HS256Secret: []byte(JWTSecret)})
+	authn, err := auth.New(ctx, e.Store, auth.Config{HS256Secret: []byte(JWTSecret), AccessKeys: e.Service})
 	if err != nil {
 		t.Fatal(err)
 	}

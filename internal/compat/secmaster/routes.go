@@ -35,13 +35,14 @@ const (
 	asset = base + "/assetcredentials/{asset_id}"
 )
 
-// Routes lists the SecMaster routes. Each reads the caller's credential from
+// Routes lists the SecMaster routes. Each accepts a request signed with an access key
+// (SDK-HMAC-SHA256, as Huawei's SDKs sign) or reads the caller's credential from
 // "Authorization: Bearer" or, as Huawei clients send it, X-Auth-Token, and answers failures
 // (a 401 included) in SecMaster's error body.
 func (a *Adapter) Routes() []httpx.Route {
 	r := func(method, path string, h func(http.ResponseWriter, *http.Request) error) httpx.Route {
 		return httpx.Route{
-			Method: method, Path: path, Token: httpx.TokenBearerOrXAuthToken, WriteError: writeError,
+			Method: method, Path: path, Token: httpx.TokenHuaweiOrBearerOrXAuthToken, WriteError: writeError,
 			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if err := h(w, r); err != nil {
 					writeError(w, r, err)
