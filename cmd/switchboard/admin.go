@@ -62,6 +62,45 @@ func apikeyCmd(o *options) *cobra.Command {
 	return cmd
 }
 
+func accesskeyCmd(o *options) *cobra.Command {
+	cmd := &cobra.Command{Use: "accesskey", Short: "Manage access keys (AK/SK) for signed requests (Huawei Cloud SDKs)"}
+	var ws, role, name string
+	var scopes []string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an access key for one workspace; prints its AK and, as the last line of stdout, its SK",
+		Args:  cobra.NoArgs,
+		// The SK is stored sealed, so the keyring is needed.
+		RunE: o.withKeyring(func(ctx context.Context, store switchboard.Store, _ *seal.Keyring, env *seal.Envelope) error {
+			w, err := store.GetWorkspace(ctx, ws)
+			if err != nil {
+				return fmt.Errorf("workspace %q: %w", ws, err)
+			}
+			svc, err := newService(store, env)
+			if err != nil {
+				return err
+			}
+			ctx = switchboard.WithPrincipal(ctx, switchboard.SystemPrincipal(w.TenantID))
+			k, sk, err := svc.CreateAccessKey(ctx, switchboard.APIKeyInput{
+				WorkspaceID: ws, Role: switchboard.Role(role), Scopes: scopes, Name: name,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "project: %s\nworkspace: %s\nrole: %s\nscopes: %s\nAK: %s\nSK: %s\n",
+				k.TenantID, k.WorkspaceID, k.Role, strings.Join(k.Scopes, ","), k.ID, sk.Reveal())
+			return nil
+		}),
+	}
+	f := create.Flags()
+	f.StringVar(&ws, "workspace", switchboard.DefaultID, "workspace id the key acts in (one workspace)")
+	f.StringVar(&role, "role", "viewer", "owner, admin, editor or viewer")
+	f.StringSliceVar(&scopes, "scope", nil, "extra scope: credentials:read")
+	f.StringVar(&name, "name", "", "a name to recognise the key by")
+	cmd.AddCommand(create)
+	return cmd
+}
+
 func keysCmd(o *options) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage the keyring of key-encryption keys"}
 	rotate := &cobra.Command{
