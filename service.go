@@ -23,6 +23,8 @@ type Service struct {
 	schemas map[string]*configSchema // workspace connector schemas by "ws/connector/version"
 
 	now func() time.Time
+
+	health HealthChecker // nil: no checks (see SetHealthChecker)
 }
 
 type builtinConnector struct {

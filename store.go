@@ -184,6 +184,12 @@ type Store interface {
 	UpdateConnection(ctx context.Context, c *Connection, ev *AuditEvent) error
 	// DeleteConnection removes one connection and its usages. NotFound.
 	DeleteConnection(ctx context.Context, workspaceID, id string, ev *AuditEvent) error
+	// ClaimHealthChecks claims up to limit connections, across all workspaces, whose periodic
+	// health check is due at now: status PENDING, ACTIVE or FAILED, enabled, not paused, next
+	// check time unset or reached, and no unexpired claim. Each claimed one gets its next check
+	// time at now+interval and a claim until now+lease, so no other replica takes it before
+	// then. Concurrent claims never return one connection twice. Most overdue first.
+	ClaimHealthChecks(ctx context.Context, now time.Time, interval, lease time.Duration, limit int) ([]*Connection, error)
 
 	// CreateUsage inserts u. Conflict "usage.exists" when the connection already has a usage
 	// by that consumer; NotFound when the connection does not exist.

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		{"Connector", testConnector},
 		{"Credential", testCredential},
 		{"Connection", testConnection},
+		{"HealthClaim", testHealthClaim},
 		{"ConnectionFilter", testConnectionFilter},
 		{"ConnectionSearch", testConnectionSearch},
 		{"Organization", testOrganization},
