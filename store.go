@@ -231,6 +231,8 @@ type Store interface {
 	AppendAudit(ctx context.Context, ev *AuditEvent) error
 	// ListAudit lists a workspace's audit events matching f.
 	ListAudit(ctx context.Context, workspaceID string, f AuditFilter) ([]*AuditEvent, error)
+
+	OAuthStore
 }
 
 // Sealer encrypts and decrypts secret values. The ciphertext is bound to the workspace, the

@@ -50,6 +50,9 @@ var missingParents = map[string]string{
 	"organizations_workspace_fkey":               "workspace",
 	"organization_connections_organization_fkey": "organization",
 	"organization_connections_connection_fkey":   "connection",
+	"oauth_clients_workspace_fkey":               "workspace",
+	"connect_sessions_workspace_fkey":            "workspace",
+	"connection_tokens_connection_fkey":          "connection",
 }
 
 // translate turns an error of pgx or PostgreSQL into a *switchboard.Error, by SQLSTATE and

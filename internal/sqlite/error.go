@@ -36,6 +36,9 @@ var uniqueKeys = map[string]string{
 	"organizations.id":                      "organization.exists",
 	"organizations.workspace_id, organizations.name":                                   "organization.name_taken",
 	"organization_connections.organization_id, organization_connections.connection_id": "organization_connection.exists",
+	"connect_sessions.id":         "connect_session.exists",
+	"connect_sessions.token_hash": "connect_session.exists",
+	"connect_sessions.state_hash": "connect_session.exists",
 }
 
 // fail translates an error from database/sql or the driver into a *switchboard.Error. It is

@@ -114,6 +114,9 @@ func TestUniqueKeys(t *testing.T) {
 		"connection_tags.connection_id, connection_tags.tag":                         true,
 		"connection_credentials.connection_id, connection_credentials.credential_id": true,
 		"connection_categories.connection_id, connection_categories.category":        true,
+		// Written with ON CONFLICT DO UPDATE (upserts).
+		"oauth_clients.workspace_id, oauth_clients.connector_id": true,
+		"connection_tokens.connection_id":                        true,
 	}
 	for rows.Next() {
 		var table, index string

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		{"OrganizationConnection", testOrganizationConnection},
 		{"Usage", testUsage},
 		{"Audit", testAudit},
+		{"OAuth", testOAuth},
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {
