@@ -63,16 +63,16 @@ func (s *Service) TestConnection(ctx context.Context, wsID, id string) (*Connect
 
 // CheckDueConnections claims up to limit connections whose periodic check is due (through the
 // store, so that several replicas never check the same one), runs their checks and records
-// the results. It returns how many were checked (not-configured ones are skipped).
+// the results. It returns how many it claimed (connections with no check configured are
+// claimed and skipped, so a caller that gets a full batch knows more may be due).
 func (s *Service) CheckDueConnections(ctx context.Context, interval, lease time.Duration, limit int) (int, error) {
 	due, err := s.store.ClaimHealthChecks(ctx, s.now(), interval, lease, limit)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
 	for _, c := range due {
 		if ctx.Err() != nil {
-			return n, ctx.Err()
+			return len(due), ctx.Err()
 		}
 		res, err := s.runCheck(ctx, c)
 		if err != nil || res.NotConfigured {
@@ -82,11 +82,9 @@ func (s *Service) CheckDueConnections(ctx context.Context, interval, lease time.
 		if err != nil {
 			continue
 		}
-		if _, err := s.recordHealth(ctx, nil, ws, c, res); err == nil {
-			n++
-		}
+		_, _ = s.recordHealth(ctx, nil, ws, c, res) // a failed record is retried at the next interval
 	}
-	return n, nil
+	return len(due), nil
 }
 
 // runCheck resolves the connection's connector version and runs its check with the secrets in

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/switchboardhq/switchboard/internal/auth"
+	"github.com/switchboardhq/switchboard/internal/health"
+	"github.com/switchboardhq/switchboard/internal/outbound"
 	"github.com/switchboardhq/switchboard/internal/server"
 )
 
@@ -19,6 +21,9 @@ type serveOptions struct {
 	audience    string
 	bodyLimit   int64
 	grace       time.Duration
+
+	healthInterval time.Duration
+	outboundAllow  []string
 }
 
 func serveCmd(o *options) *cobra.Command {
@@ -39,6 +44,8 @@ func serveCmd(o *options) *cobra.Command {
 	f.StringVar(&so.audience, "jwt-audience", env("SWITCHBOARD_JWT_AUDIENCE", ""), "required JWT aud (env SWITCHBOARD_JWT_AUDIENCE)")
 	f.Int64Var(&so.bodyLimit, "body-limit", 1<<20, "largest request body in bytes")
 	f.DurationVar(&so.grace, "shutdown-grace", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	f.DurationVar(&so.healthInterval, "health-interval", 5*time.Minute, "how often each connection's health check runs (0 disables the scheduler; POST .../test still works)")
+	f.StringSliceVar(&so.outboundAllow, "outbound-allow", nil, "CIDRs outbound requests (health checks) may reach although private, loopback or link-local (e.g. 10.0.0.0/8)")
 	return cmd
 }
 
@@ -68,6 +75,11 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	allow, err := parsePrefixes(so.outboundAllow)
+	if err != nil {
+		return err
+	}
+	svc.SetHealthChecker(health.New(outbound.Config{Allow: allow}))
 	authn, err := auth.New(ctx, store, auth.Config{
 		HS256Secret: []byte(so.hs256Secret), JWKSURL: so.jwksURL, Issuer: so.issuer, Audience: so.audience,
 		AccessKeys: svc,
@@ -98,7 +110,10 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	}
 	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey})
 	o.log.Info("listening", "addr", ln.Addr().String(), "url", base, "storage", o.storageName())
-	if err := srv.Serve(ctx, ln, so.grace); err != nil {
+	stopHealth := startHealth(ctx, svc, so.healthInterval, o.log)
+	err = srv.Serve(ctx, ln, so.grace)
+	stopHealth()
+	if err != nil {
 		return err
 	}
 	o.log.Info("stopped")

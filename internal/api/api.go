@@ -77,6 +77,7 @@ func (a *API) Routes() []Route {
 		r("PATCH", conn, a.updateConnection),
 		r("DELETE", conn, a.deleteConnection),
 		r("GET", conn+"/credentials", a.getConnectionCredentials),
+		r("POST", conn+"/test", a.testConnection),
 		r("GET", conn+"/usages", a.listUsages),
 		r("POST", conn+"/usages", a.addUsage),
 		r("DELETE", conn+"/usages/{usage_id}", a.deleteUsage),

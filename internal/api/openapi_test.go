@@ -134,6 +134,8 @@ func TestOpenAPIWireFields(t *testing.T) {
 		{"Usage", reflect.TypeFor[usageJSON]()},
 		{"AuditEvent", reflect.TypeFor[auditJSON]()},
 		{"Health", reflect.TypeFor[healthJSON]()},
+		{"HealthResult", reflect.TypeFor[healthResultJSON]()},
+		{"ConnectionTest", reflect.TypeFor[connectionTestJSON]()},
 		{"ConnectionCredentials", reflect.TypeFor[connectionCredentialsJSON]()},
 		{"Variable", reflect.TypeFor[switchboard.Variable]()},
 		{"CredentialRefs", reflect.TypeFor[switchboard.CredentialRefs]()},

@@ -88,6 +88,8 @@ func plausibleBody(t testing.TB, method, path, uniq string) any {
 		return map[string]any{"description": "patched-" + uniq}
 	case "POST " + conn + "/usages":
 		return map[string]any{"consumer": "workflow:" + uniq}
+	case "POST " + conn + "/test":
+		return nil // no body: it runs the connection's health check
 	case "POST " + ws + "/api-keys":
 		return map[string]any{"name": "k-" + uniq, "role": "viewer", "scopes": []string{}}
 	case "POST " + ws + "/organizations":
@@ -410,6 +412,7 @@ var policy = map[string]required{
 	"GET /v1/workspaces/{workspace_id}/connections/{connection_id}/credentials":          {role: switchboard.RoleViewer, scope: true},
 	"GET /v1/workspaces/{workspace_id}/connections/{connection_id}/usages":               {role: switchboard.RoleViewer},
 	"POST /v1/workspaces/{workspace_id}/connections/{connection_id}/usages":              {role: switchboard.RoleEditor},
+	"POST /v1/workspaces/{workspace_id}/connections/{connection_id}/test":                {role: switchboard.RoleEditor},
 	"DELETE /v1/workspaces/{workspace_id}/connections/{connection_id}/usages/{usage_id}": {role: switchboard.RoleEditor},
 	"POST /v1/workspaces/{workspace_id}/api-keys":                                        {role: switchboard.RoleAdmin},
 	"GET /v1/workspaces/{workspace_id}/api-keys":                                         {role: switchboard.RoleAdmin},
