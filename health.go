@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -112,7 +113,7 @@ func (s *Service) runCheck(ctx context.Context, c *Connection) (HealthResult, er
 		res.CheckedAt = s.now()
 	}
 	if len(res.Error) > maxHealthErrorLen {
-		res.Error = res.Error[:maxHealthErrorLen]
+		res.Error = strings.ToValidUTF8(res.Error[:maxHealthErrorLen], "")
 	}
 	return res, nil
 }
