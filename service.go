@@ -25,6 +25,7 @@ type Service struct {
 	now func() time.Time
 
 	health HealthChecker // nil: no checks (see SetHealthChecker)
+	oauth  *oauthState   // nil: no OAuth2 flows (see SetOAuth)
 }
 
 type builtinConnector struct {

@@ -59,6 +59,7 @@ type ConnectionCredentials struct {
 	Connection *Connection
 	Action     []*Credential
 	Trigger    []*Credential
+	OAuth2     *ConnectionToken // the connection's OAuth2 token, fresh; nil when it has none
 }
 
 // Limits on connection fields.
@@ -583,6 +584,9 @@ func (s *Service) GetCredentials(ctx context.Context, wsID, id string) (*Connect
 		return nil, err
 	}
 	out := &ConnectionCredentials{Connection: c}
+	if out.OAuth2, err = s.connectionToken(ctx, c); err != nil {
+		return nil, err
+	}
 	for _, slot := range []struct {
 		ids []string
 		dst *[]*Credential

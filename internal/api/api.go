@@ -64,6 +64,10 @@ func (a *API) Routes() []Route {
 		r("POST", ws+"/connectors", a.createConnector),
 		r("GET", ws+"/connectors/{connector_id}", a.getConnector),
 		r("POST", ws+"/connectors/{connector_id}/versions", a.createConnectorVersion),
+		r("PUT", ws+"/connectors/{connector_id}/oauth-client", a.putOAuthClient),
+		r("GET", ws+"/connectors/{connector_id}/oauth-client", a.getOAuthClient),
+		r("DELETE", ws+"/connectors/{connector_id}/oauth-client", a.deleteOAuthClient),
+		r("POST", ws+"/connect-sessions", a.createConnectSession),
 
 		r("POST", ws+"/credentials", a.createCredential),
 		r("GET", ws+"/credentials", a.listCredentials),

@@ -151,6 +151,9 @@ func TestOpenAPIWireFields(t *testing.T) {
 		{"AuditEventList", reflect.TypeFor[listJSON[auditJSON]]()},
 		{"Organization", reflect.TypeFor[organizationJSON]()},
 		{"OrganizationList", reflect.TypeFor[listJSON[organizationJSON]]()},
+		{"OAuthClient", reflect.TypeFor[oauthClientJSON]()},
+		{"ConnectSession", reflect.TypeFor[connectSessionJSON]()},
+		{"OAuthToken", reflect.TypeFor[oauthTokenJSON]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			props, required := schemaFields(componentSchema(t, doc, tc.schema))

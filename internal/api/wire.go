@@ -200,6 +200,17 @@ type connectionCredentialsJSON struct {
 		Action  []credentialJSON `json:"action"`
 		Trigger []credentialJSON `json:"trigger"`
 	} `json:"credentials"`
+	OAuth2 *oauthTokenJSON `json:"oauth2,omitempty"`
+}
+
+// oauthTokenJSON is a connection's OAuth2 access token, fresh; the refresh token never
+// leaves Switchboard.
+type oauthTokenJSON struct {
+	AccessToken string     `json:"access_token"`
+	TokenType   string     `json:"token_type"`
+	GrantType   string     `json:"grant_type"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	Scopes      []string   `json:"scopes"`
 }
 
 func connectionCredentialsOut(cc *switchboard.ConnectionCredentials) connectionCredentialsJSON {
@@ -218,6 +229,13 @@ func connectionCredentialsOut(cc *switchboard.ConnectionCredentials) connectionC
 	}
 	for _, cr := range cc.Trigger {
 		out.Credentials.Trigger = append(out.Credentials.Trigger, credentialOut(cr, true))
+	}
+	if t := cc.OAuth2; t != nil {
+		out.OAuth2 = &oauthTokenJSON{AccessToken: t.Secrets["access_token"].Reveal(), TokenType: t.Secrets["token_type"].Reveal(),
+			GrantType: t.GrantType, ExpiresAt: t.ExpiresAt, Scopes: nonNil(t.Scopes)}
+		if out.OAuth2.TokenType == "" {
+			out.OAuth2.TokenType = "Bearer"
+		}
 	}
 	return out
 }

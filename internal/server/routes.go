@@ -38,6 +38,10 @@ func (s *Server) routes() {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(api.OpenAPI())
 	}))
+	// The OAuth2 connect link and callback: their token and state are the credentials.
+	for _, rt := range s.api.PublicRoutes() {
+		s.public(rt.Method, rt.Path, rt.Handler)
+	}
 	for _, rt := range s.api.Routes() {
 		s.handle(rt.Method, rt.Path, s.authenticate(httpx.Route{Handler: rt.Handler}), false)
 	}
@@ -55,6 +59,9 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/healthz", Public: true}, {Method: "GET", Path: "/readyz", Public: true},
 		{Method: "GET", Path: "/metrics", Public: true}, {Method: "GET", Path: "/openapi.json", Public: true},
 		{Method: "GET", Path: SecureChannelPath, Public: true},
+	}
+	for _, rt := range s.api.PublicRoutes() {
+		out = append(out, Route{Method: rt.Method, Path: rt.Path, Public: true})
 	}
 	for _, rt := range s.api.Routes() {
 		out = append(out, Route{Method: rt.Method, Path: rt.Path})

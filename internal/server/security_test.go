@@ -77,6 +77,11 @@ func plausibleBody(t testing.TB, method, path, uniq string) any {
 		return map[string]any{"key": "k-" + uniq, "name": "n", "schema": rawJSON(testSchema)}
 	case "POST " + ws + "/connectors/{connector_id}/versions":
 		return map[string]any{"version": "v" + uniq, "schema": rawJSON(testSchema)}
+	case "PUT " + ws + "/connectors/{connector_id}/oauth-client":
+		return map[string]any{"client_id": "client-" + uniq, "client_secret": "secret-" + uniq}
+	case "POST " + ws + "/connect-sessions":
+		return map[string]any{"connector_id": "github", "success_url": "https://app.example.com/ok",
+			"failure_url": "https://app.example.com/ko"}
 	case "POST " + ws + "/credentials":
 		return map[string]any{"name": "cred-" + uniq, "type": "bearer", "data": map[string]string{"token": "tok-" + uniq}}
 	case "PATCH " + ws + "/credentials/{credential_id}":
@@ -125,7 +130,12 @@ func seed(t testing.TB, e *testenv.Env, ws string) objects {
 	}
 	base := "/v1/workspaces/" + ws
 	o.ConnectorKey = "own-" + uniq
-	o.Connector = mustCreate(base+"/connectors", map[string]any{"key": o.ConnectorKey, "schema": rawJSON(testSchema)})["id"].(string)
+	o.Connector = mustCreate(base+"/connectors", map[string]any{"key": o.ConnectorKey, "schema": rawJSON(testSchema),
+		"oauth2": map[string]any{"authorize_url": "https://auth.example.com/authorize", "token_url": "https://auth.example.com/token"}})["id"].(string)
+	if r := e.Do(t, "PUT", base+"/connectors/"+o.Connector+"/oauth-client", e.OwnerKey,
+		map[string]any{"client_id": "client-" + uniq, "client_secret": "seed-client-secret-" + uniq}); r.Status != http.StatusOK {
+		t.Fatalf("seed PUT oauth-client: %d %s", r.Status, r.Body)
+	}
 	o.Credential = mustCreate(base+"/credentials", map[string]any{
 		"name": "cred-" + uniq, "type": "api_key", "data": map[string]string{"api_key": "seed-key-" + uniq},
 	})["id"].(string)
@@ -144,6 +154,7 @@ func (o objects) params() map[string]string {
 	return map[string]string{
 		"workspace_id": o.Workspace, "connector_id": o.Connector, "credential_id": o.Credential,
 		"connection_id": o.Connection, "usage_id": o.Usage, "key_id": o.Key, "organization_id": o.Organization,
+		"token": "no-such-connect-link",
 	}
 }
 
@@ -399,6 +410,10 @@ var policy = map[string]required{
 	"POST /v1/workspaces/{workspace_id}/connectors":                                      {role: switchboard.RoleAdmin},
 	"GET /v1/workspaces/{workspace_id}/connectors/{connector_id}":                        {role: switchboard.RoleViewer},
 	"POST /v1/workspaces/{workspace_id}/connectors/{connector_id}/versions":              {role: switchboard.RoleAdmin},
+	"PUT /v1/workspaces/{workspace_id}/connectors/{connector_id}/oauth-client":           {role: switchboard.RoleAdmin},
+	"GET /v1/workspaces/{workspace_id}/connectors/{connector_id}/oauth-client":           {role: switchboard.RoleAdmin},
+	"DELETE /v1/workspaces/{workspace_id}/connectors/{connector_id}/oauth-client":        {role: switchboard.RoleAdmin},
+	"POST /v1/workspaces/{workspace_id}/connect-sessions":                                {role: switchboard.RoleEditor},
 	"POST /v1/workspaces/{workspace_id}/credentials":                                     {role: switchboard.RoleEditor},
 	"GET /v1/workspaces/{workspace_id}/credentials":                                      {role: switchboard.RoleViewer},
 	"GET /v1/workspaces/{workspace_id}/credentials/{credential_id}":                      {role: switchboard.RoleViewer},
@@ -508,7 +523,8 @@ func TestRoleMatrix(t *testing.T) {
 }
 
 // TestUnauthenticated checks that every route but the public ones wants a principal, and that
-// the public ones are exactly the four operational endpoints and the SecureChannel key.
+// the public ones are exactly the four operational endpoints, the SecureChannel key and the
+// OAuth2 connect link and callback (whose token and state are the credentials).
 func TestUnauthenticated(t *testing.T) {
 	for _, d := range testenv.Drivers {
 		t.Run(d, func(t *testing.T) {
@@ -520,8 +536,15 @@ func TestUnauthenticated(t *testing.T) {
 				body := plausibleBody(t, rt.Method, rt.Path, randHex(t, 4))
 				if rt.Public {
 					public = append(public, rt.Method+" "+rt.Path)
-					if r := e.Do(t, rt.Method, path, "", nil); r.Status != http.StatusOK {
-						t.Errorf("public %s %s: %d %s", rt.Method, path, r.Status, r.Body)
+					want := map[string]int{
+						"/connect/{token}":  http.StatusNotFound,   // an unknown link
+						"/connect/callback": http.StatusBadRequest, // no state
+					}[rt.Path]
+					if want == 0 {
+						want = http.StatusOK
+					}
+					if r := e.Do(t, rt.Method, path, "", nil); r.Status != want {
+						t.Errorf("public %s %s: %d %s, want %d", rt.Method, path, r.Status, r.Body, want)
 					}
 					continue
 				}
@@ -538,7 +561,8 @@ func TestUnauthenticated(t *testing.T) {
 				}
 			}
 			slices.Sort(public)
-			want := []string{"GET " + server.SecureChannelPath, "GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz"}
+			want := []string{"GET " + server.SecureChannelPath, "GET /connect/callback", "GET /connect/{token}",
+				"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz"}
 			if diff := cmp.Diff(want, public); diff != "" {
 				t.Errorf("public routes (-want +got):\n%s", diff)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/auth"
 	"github.com/switchboardhq/switchboard/internal/catalog"
+	"github.com/switchboardhq/switchboard/internal/oauth"
 	"github.com/switchboardhq/switchboard/internal/postgres"
 	"github.com/switchboardhq/switchboard/internal/seal"
 	"github.com/switchboardhq/switchboard/internal/server"
@@ -42,6 +43,8 @@ type Env struct {
 	DBPath   string // the SQLite file (sqlite driver only)
 	OwnerKey string // owner of every workspace of tenant "default", with credentials:read
 
+	dsn  string        // the PostgreSQL schema's DSN (postgres driver only)
+	ring *seal.Keyring // shared by replicas
 	logs *syncBuffer
 }
 
@@ -62,31 +65,86 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// Option changes how New (or Replica) starts a Switchboard.
+type Option func(*options)
+
+type options struct {
+	oauth switchboard.OAuthOptions
+}
+
+// WithOAuth sets the OAuth2 options of the service (Flow and PublicURL default to
+// internal/oauth's flow and the server's own URL).
+func WithOAuth(o switchboard.OAuthOptions) Option { return func(c *options) { c.oauth = o } }
+
 // New starts a Switchboard on driver ("sqlite" or "postgres"; postgres skips when no test
 // server is configured, see postgres.TestDSN) with tenant and workspace "default" bootstrapped.
-func New(t testing.TB, driver string) *Env {
+func New(t testing.TB, driver string, opts ...Option) *Env {
 	t.Helper()
 	e := &Env{Driver: driver, logs: &syncBuffer{}}
 	ctx := t.Context()
 	switch driver {
 	case "sqlite":
 		e.DBPath = filepath.Join(t.TempDir(), "switchboard.db")
-		st, err := sqlite.Open(ctx, e.DBPath)
-		if err != nil {
-			t.Fatalf("sqlite.Open: %v", err)
-		}
-		t.Cleanup(func() { st.Close() })
-		e.Store = st
 	case "postgres":
-		e.Store = postgres.OpenTestStore(t)
+		e.dsn = postgres.TestDSN(t)
 	default:
 		t.Fatalf("unknown driver %q", driver)
 	}
+	e.open(t)
 	ring, err := seal.GenerateKey(seal.NewKeyID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Envelope = seal.New(e.Store, ring)
+	e.ring = ring
+	e.start(t, opts)
+	key, created, err := e.Service.Bootstrap(ctx)
+	if err != nil || !created {
+		t.Fatalf("bootstrap: created=%v err=%v", created, err)
+	}
+	e.OwnerKey = key
+	return e
+}
+
+// Replica starts another Switchboard on the same database and keyring, as another `serve`
+// replica would be: its own store pool, service and HTTP server.
+func (e *Env) Replica(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	r := &Env{Driver: e.Driver, DBPath: e.DBPath, dsn: e.dsn, ring: e.ring, OwnerKey: e.OwnerKey, logs: &syncBuffer{}}
+	r.open(t)
+	r.start(t, opts)
+	return r
+}
+
+// open opens the env's database.
+func (e *Env) open(t testing.TB) {
+	t.Helper()
+	var (
+		st  switchboard.Store
+		err error
+	)
+	if e.Driver == "sqlite" {
+		st, err = sqlite.Open(t.Context(), e.DBPath)
+	} else {
+		st, err = postgres.Open(t.Context(), e.dsn)
+	}
+	if err != nil {
+		t.Fatalf("open %s: %v", e.Driver, err)
+	}
+	// Registered after TestDSN's cleanup, so it runs before it: the pool is closed before
+	// its schema is dropped.
+	t.Cleanup(func() { st.Close() })
+	e.Store = st
+}
+
+// start builds the service and server over the env's store and serves it on 127.0.0.1.
+func (e *Env) start(t testing.TB, opts []Option) {
+	t.Helper()
+	ctx := t.Context()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	e.Envelope = seal.New(e.Store, e.ring)
 	if err := e.Envelope.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +155,6 @@ func New(t testing.TB, driver string) *Env {
 	if e.Service, err = switchboard.NewService(e.Store, e.Envelope, defs); err != nil {
 		t.Fatal(err)
 	}
-	key, created, err := e.Service.Bootstrap(ctx)
-	if err != nil || !created {
-		t.Fatalf("bootstrap: created=%v err=%v", created, err)
-	}
-	e.OwnerKey = key
 	authn, err := auth.New(ctx, e.Store, auth.Config{HS256Secret: []byte(JWTSecret), AccessKeys: e.Service})
 	if err != nil {
 		t.Fatal(err)
@@ -109,10 +162,17 @@ func New(t testing.TB, driver string) *Env {
 	t.Cleanup(func() { authn.Close() })
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.Server = server.New(server.Config{Service: e.Service, Auth: authn, Logger: logger})
-	e.HTTP = httptest.NewServer(e.Server.Handler())
+	e.HTTP = httptest.NewUnstartedServer(e.Server.Handler())
+	e.URL = "http://" + e.HTTP.Listener.Addr().String()
+	if o.oauth.Flow == nil {
+		o.oauth.Flow = oauth.New(nil)
+	}
+	if o.oauth.PublicURL == "" {
+		o.oauth.PublicURL = e.URL
+	}
+	e.Service.SetOAuth(o.oauth) // before the server takes requests
+	e.HTTP.Start()
 	t.Cleanup(e.HTTP.Close)
-	e.URL = e.HTTP.URL
-	return e
 }
 
 // Logs returns everything the server logged so far.
