@@ -100,8 +100,11 @@ type OAuthStore interface {
 	AcquireRefreshLease(ctx context.Context, workspaceID, connectionID, owner string, now, until time.Time) (bool, error)
 	// ReleaseRefreshLease frees the lease if owner still holds it.
 	ReleaseRefreshLease(ctx context.Context, workspaceID, connectionID, owner string) error
-	// ListExpiringTokens lists up to limit tokens (any workspace) that expire before before,
-	// whose lease is free at now, soonest first.
+	// EnsureConnectionToken inserts t unless the connection has a token already (then it
+	// does nothing). NotFound when the connection does not exist.
+	EnsureConnectionToken(ctx context.Context, t *ConnectionToken) error
+	// ListExpiringTokens lists up to limit tokens (any workspace) of ACTIVE or PENDING
+	// connections that expire before before, whose lease is free at now, soonest first.
 	ListExpiringTokens(ctx context.Context, before, now time.Time, limit int) ([]*ConnectionToken, error)
 }
 

@@ -40,6 +40,20 @@ func (s *Service) openToken(ctx context.Context, t *ConnectionToken) (*Connectio
 // the margin; nil when the connection has none.
 func (s *Service) connectionToken(ctx context.Context, c *Connection) (*ConnectionToken, error) {
 	t, err := s.store.GetConnectionToken(ctx, c.WorkspaceID, c.ID)
+	if ErrorCode(err) == CodeNotFound && s.oauth != nil {
+		// A connector on the client credentials grant gets its token on first use: an
+		// expired placeholder row carries the lease that keeps the fetch to one.
+		_, _, spec, serr := s.oauthSpecOf(ctx, c.WorkspaceID, c.ConnectorID, c.ConnectorVersion)
+		if serr != nil || spec.Grant != GrantClientCredentials {
+			return nil, nil
+		}
+		epoch := time.Unix(0, 0).UTC()
+		if err := s.store.EnsureConnectionToken(ctx, &ConnectionToken{WorkspaceID: c.WorkspaceID, ConnectionID: c.ID,
+			GrantType: GrantClientCredentials, Scopes: nonNil(spec.Scopes), ExpiresAt: &epoch, UpdatedAt: s.now()}); err != nil {
+			return nil, err
+		}
+		t, err = s.store.GetConnectionToken(ctx, c.WorkspaceID, c.ID)
+	}
 	if ErrorCode(err) == CodeNotFound {
 		return nil, nil
 	}
@@ -116,7 +130,7 @@ func (s *Service) refreshHeld(ctx context.Context, wsID, connID, owner string) (
 	if err != nil {
 		release()
 		if f, ok := errors.AsType[*OAuthFailure](err); ok && !f.Temporary {
-			s.markRefreshFailed(ctx, c, f.ErrorCode)
+			s.markRefreshFailed(ctx, c, t.GrantType, f.ErrorCode)
 			return nil, Conflict("connection.reauthorization_needed")
 		}
 		if ErrorCode(err) == CodeConflict || ErrorCode(err) == CodeInvalid {
@@ -191,7 +205,7 @@ func (s *Service) callProvider(ctx context.Context, c *Connection, t *Connection
 
 // markRefreshFailed records that a connection needs re-authorization: FAILED, with the
 // reason in last_error and a connection.refresh_failed audit event.
-func (s *Service) markRefreshFailed(ctx context.Context, c *Connection, code string) {
+func (s *Service) markRefreshFailed(ctx context.Context, c *Connection, grant, code string) {
 	ctx = context.WithoutCancel(ctx)
 	ws, err := s.store.GetWorkspace(ctx, c.WorkspaceID)
 	if err != nil {
@@ -204,6 +218,9 @@ func (s *Service) markRefreshFailed(ctx context.Context, c *Connection, code str
 			c.Status = StatusFailed
 		}
 		c.Health.LastError = "re-authorization needed"
+		if grant == GrantClientCredentials {
+			c.Health.LastError = "the provider refused the client credentials"
+		}
 		c.Health.LastUnhealthyAt = &now
 		c.UpdatedAt = now
 		if code == "" || !oauthErrorCode.MatchString(code) {
@@ -237,10 +254,12 @@ func (s *Service) RefreshExpiring(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, t := range ts {
-		if t.GrantType == GrantAuthorizationCode && len(t.Sealed) == 0 {
-			continue
+		if ctx.Err() != nil {
+			return n, ctx.Err()
 		}
 		_, err := s.oauth.flights.Do(t.WorkspaceID+"/"+t.ConnectionID, func() (*ConnectionToken, error) {
+			ctx, cancel := context.WithTimeout(ctx, refreshWait)
+			defer cancel()
 			return s.refresh(ctx, t.WorkspaceID, t.ConnectionID)
 		})
 		if err == nil {

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/auth"
 	"github.com/switchboardhq/switchboard/internal/health"
+	"github.com/switchboardhq/switchboard/internal/oauth"
 	"github.com/switchboardhq/switchboard/internal/outbound"
 	"github.com/switchboardhq/switchboard/internal/server"
 )
@@ -24,6 +26,10 @@ type serveOptions struct {
 
 	healthInterval time.Duration
 	outboundAllow  []string
+
+	publicURL       string
+	refreshInterval time.Duration
+	refreshMargin   time.Duration
 }
 
 func serveCmd(o *options) *cobra.Command {
@@ -46,6 +52,9 @@ func serveCmd(o *options) *cobra.Command {
 	f.DurationVar(&so.grace, "shutdown-grace", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	f.DurationVar(&so.healthInterval, "health-interval", 5*time.Minute, "how often each connection's health check runs (0 disables the scheduler; POST .../test still works)")
 	f.StringSliceVar(&so.outboundAllow, "outbound-allow", nil, "CIDRs outbound requests (health checks) may reach although private, loopback or link-local (e.g. 10.0.0.0/8)")
+	f.StringVar(&so.publicURL, "public-url", env("SWITCHBOARD_PUBLIC_URL", ""), "URL users reach this server at, for OAuth2 connect links and the redirect URI {public-url}/connect/callback (default: the listen address; env SWITCHBOARD_PUBLIC_URL)")
+	f.DurationVar(&so.refreshInterval, "refresh-interval", time.Minute, "how often idle connections' OAuth2 tokens expiring within the margin are refreshed (0 disables; reads still refresh)")
+	f.DurationVar(&so.refreshMargin, "refresh-margin", 15*time.Minute, "an OAuth2 token expiring within this is refreshed before it is handed out")
 	return cmd
 }
 
@@ -101,6 +110,16 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
+	publicURL := so.publicURL
+	if publicURL == "" {
+		publicURL = base
+	}
+	// Token endpoints are reached through the same SSRF guard as health checks.
+	svc.SetOAuth(switchboard.OAuthOptions{
+		Flow:          oauth.New(outbound.NewGuard(outbound.Config{Allow: allow}).Client()),
+		PublicURL:     publicURL,
+		RefreshMargin: so.refreshMargin,
+	})
 	if created {
 		// Shown once, on the terminal of whoever started the first run; never logged again.
 		fmt.Fprintf(o.stderr, "\nSwitchboard first start: created tenant %q and workspace %q.\n", "default", "default")
@@ -111,7 +130,9 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey})
 	o.log.Info("listening", "addr", ln.Addr().String(), "url", base, "storage", o.storageName())
 	stopHealth := startHealth(ctx, svc, so.healthInterval, o.log)
+	stopRefresher := startRefresher(ctx, svc, so.refreshInterval, o.log)
 	err = srv.Serve(ctx, ln, so.grace)
+	stopRefresher()
 	stopHealth()
 	if err != nil {
 		return err

@@ -172,6 +172,21 @@ func scanToken(row pgx.Row) (*switchboard.ConnectionToken, error) {
 	return &t, nil
 }
 
+// EnsureConnectionToken inserts t unless the connection has a token.
+func (s *Store) EnsureConnectionToken(ctx context.Context, t *switchboard.ConnectionToken) error {
+	scopes, err := marshal(t.Scopes)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, nil, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO connection_tokens
+			(workspace_id, connection_id, grant_type, sealed, scopes, expires_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id, connection_id) DO NOTHING`,
+			t.WorkspaceID, t.ConnectionID, t.GrantType, t.Sealed, scopes, t.ExpiresAt, t.UpdatedAt)
+		return err
+	})
+}
+
 // GetConnectionToken returns a connection's token. NotFound.
 func (s *Store) GetConnectionToken(ctx context.Context, workspaceID, connectionID string) (*switchboard.ConnectionToken, error) {
 	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM connection_tokens
@@ -208,9 +223,12 @@ func (s *Store) ReleaseRefreshLease(ctx context.Context, workspaceID, connection
 
 // ListExpiringTokens lists tokens expiring before before whose lease is free at now.
 func (s *Store) ListExpiringTokens(ctx context.Context, before, now time.Time, n int) ([]*switchboard.ConnectionToken, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM connection_tokens
-		WHERE expires_at IS NOT NULL AND expires_at < $1 AND (refresh_lease_until IS NULL OR refresh_lease_until <= $2)
-		ORDER BY expires_at, connection_id LIMIT $3`, before, now, limit(n))
+	rows, err := s.pool.Query(ctx, `SELECT t.workspace_id, t.connection_id, t.grant_type, t.sealed, t.scopes,
+			t.expires_at, t.updated_at
+		FROM connection_tokens t JOIN connections c ON c.workspace_id = t.workspace_id AND c.id = t.connection_id
+		WHERE t.expires_at IS NOT NULL AND t.expires_at < $1
+			AND (t.refresh_lease_until IS NULL OR t.refresh_lease_until <= $2) AND c.status IN ('ACTIVE', 'PENDING')
+		ORDER BY t.expires_at, t.connection_id LIMIT $3`, before, now, limit(n))
 	if err != nil {
 		return nil, translate(err, "")
 	}

@@ -36,6 +36,7 @@ type provider struct {
 
 	refreshCalls  atomic.Int64
 	exchangeCalls atomic.Int64
+	clientCalls   atomic.Int64
 }
 
 type codeGrant struct {
@@ -112,6 +113,10 @@ func (p *provider) token(w http.ResponseWriter, r *http.Request) {
 		default:
 			p.issue(w, p.refreshTTL, "")
 		}
+	case "client_credentials":
+		p.clientCalls.Add(1)
+		time.Sleep(p.refreshDelay)
+		p.issue(w, p.initialTTL, r.PostFormValue("scope"))
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
 	}
@@ -502,6 +507,105 @@ func TestOAuthRefreshOnceAcrossReplicas(t *testing.T) {
 			eager := e.Replica(t, testenv.WithOAuth(switchboard.OAuthOptions{RefreshMargin: 2 * time.Hour}))
 			if r, at := credentials(t, eager, id); at != "access-4" {
 				t.Errorf("refresh after the storm: %d %s, want access-4", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+func TestOAuthClientCredentials(t *testing.T) {
+	for _, d := range testenv.Drivers {
+		t.Run(d, func(t *testing.T) {
+			e := testenv.New(t, d)
+			p := newProvider(t)
+			p.refreshDelay = 200 * time.Millisecond
+			r := e.Do(t, "POST", "/v1/workspaces/default/connectors", e.OwnerKey, map[string]any{
+				"key": "acme-machine", "schema": rawJSON(`{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","additionalProperties":false,"properties":{}}`),
+				"auth_schemes": []string{"oauth2"},
+				"oauth2":       map[string]any{"token_url": p.URL + "/token", "scopes": []string{"api"}, "grant": "client_credentials"},
+			})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("create connector: %d %s", r.Status, r.Body)
+			}
+			ctr := r.Map(t)["id"].(string)
+			if r := e.Do(t, "PUT", "/v1/workspaces/default/connectors/"+ctr+"/oauth-client", e.OwnerKey,
+				map[string]any{"client_id": p.clientID, "client_secret": p.clientSecret}); r.Status != http.StatusOK {
+				t.Fatalf("put client: %d %s", r.Status, r.Body)
+			}
+			r = e.Do(t, "POST", "/v1/workspaces/default/connections", e.OwnerKey, map[string]any{
+				"connector_id": ctr, "connection_name": "machine", "config": map[string]any{}})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("create connection: %d %s", r.Status, r.Body)
+			}
+			id := r.Map(t)["id"].(string)
+
+			// Concurrent first reads fetch one token.
+			var wg sync.WaitGroup
+			got := make([]string, 10)
+			for i := range got {
+				wg.Go(func() {
+					req, _ := http.NewRequest("GET", e.URL+"/v1/workspaces/default/connections/"+id+"/credentials", nil)
+					req.Header.Set("Authorization", "Bearer "+e.OwnerKey)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					defer resp.Body.Close()
+					var out struct {
+						OAuth2 struct {
+							AccessToken string `json:"access_token"`
+							GrantType   string `json:"grant_type"`
+						} `json:"oauth2"`
+					}
+					_ = json.NewDecoder(resp.Body).Decode(&out)
+					got[i] = out.OAuth2.AccessToken + "/" + out.OAuth2.GrantType
+				})
+			}
+			wg.Wait()
+			for i, g := range got {
+				if g != "access-1/client_credentials" {
+					t.Errorf("reader %d got %q", i, g)
+				}
+			}
+			if n := p.clientCalls.Load(); n != 1 {
+				t.Errorf("client credentials calls = %d, want 1", n)
+			}
+			// Re-fetched when it expires within the margin (a replica with a margin longer
+			// than the token's life sees it so).
+			eager := e.Replica(t, testenv.WithOAuth(switchboard.OAuthOptions{RefreshMargin: 2 * time.Hour}))
+			if _, at := credentials(t, eager, id); at != "access-2" || p.clientCalls.Load() != 2 {
+				t.Errorf("re-fetch: %q after %d calls, want access-2 after 2", at, p.clientCalls.Load())
+			}
+		})
+	}
+}
+
+func TestOAuthBackgroundRefresher(t *testing.T) {
+	for _, d := range testenv.Drivers {
+		t.Run(d, func(t *testing.T) {
+			e := testenv.New(t, d)
+			p := newProvider(t)
+			p.initialTTL = 5 * time.Minute
+			ctr := oauthConnector(t, e, p)
+			idle := connected(t, e, ctr)
+			failed := connected(t, e, ctr)
+			if r := e.Do(t, "PATCH", "/v1/workspaces/default/connections/"+failed, e.OwnerKey,
+				map[string]any{"enabled": false}); r.Status != http.StatusOK {
+				t.Fatalf("disable: %d %s", r.Status, r.Body)
+			}
+			n, err := e.Service.RefreshExpiring(t.Context(), 10)
+			if err != nil || n != 1 {
+				t.Fatalf("RefreshExpiring = %d, %v; want 1 (the disabled connection is skipped)", n, err)
+			}
+			if p.refreshCalls.Load() != 1 {
+				t.Errorf("refresh calls = %d, want 1", p.refreshCalls.Load())
+			}
+			// The reader finds a fresh token: no refresh on read.
+			if _, at := credentials(t, e, idle); at != "access-5" || p.refreshCalls.Load() != 1 {
+				t.Errorf("read after the background refresh: %q, %d refresh calls", at, p.refreshCalls.Load())
+			}
+			if n, err := e.Service.RefreshExpiring(t.Context(), 10); err != nil || n != 0 {
+				t.Errorf("second RefreshExpiring = %d, %v; want 0", n, err)
 			}
 		})
 	}

@@ -184,6 +184,25 @@ func scanToken(r rowScanner) (*sb.ConnectionToken, error) {
 	return &t, nil
 }
 
+// EnsureConnectionToken inserts t unless the connection has a token.
+func (s *Store) EnsureConnectionToken(ctx context.Context, t *sb.ConnectionToken) error {
+	scopes, err := toJSON(t.Scopes)
+	if err != nil {
+		return sb.Internal(err)
+	}
+	return s.inTx(ctx, nil, func(tx *sql.Tx) error {
+		if err := exists(ctx, tx, "connection", `SELECT 1 FROM connections WHERE workspace_id = ? AND id = ?`,
+			t.WorkspaceID, t.ConnectionID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO connection_tokens
+			(workspace_id, connection_id, grant_type, sealed, scopes, expires_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connection_id) DO NOTHING`,
+			t.WorkspaceID, t.ConnectionID, t.GrantType, t.Sealed, scopes, nullMicros(t.ExpiresAt), micros(t.UpdatedAt))
+		return err
+	})
+}
+
 // GetConnectionToken returns a connection's token. NotFound.
 func (s *Store) GetConnectionToken(ctx context.Context, workspaceID, connectionID string) (*sb.ConnectionToken, error) {
 	t, err := scanToken(s.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM connection_tokens
@@ -224,7 +243,10 @@ func (s *Store) ReleaseRefreshLease(ctx context.Context, workspaceID, connection
 
 // ListExpiringTokens lists tokens expiring before before whose lease is free at now.
 func (s *Store) ListExpiringTokens(ctx context.Context, before, now time.Time, n int) ([]*sb.ConnectionToken, error) {
-	return list(ctx, s, scanToken, `SELECT `+tokenColumns+` FROM connection_tokens
-		WHERE expires_at IS NOT NULL AND expires_at < ? AND (refresh_lease_until IS NULL OR refresh_lease_until <= ?)
-		ORDER BY expires_at, connection_id LIMIT ?`, micros(before), micros(now), limit(sb.Page{Limit: n}))
+	return list(ctx, s, scanToken, `SELECT t.workspace_id, t.connection_id, t.grant_type, t.sealed, t.scopes,
+			t.expires_at, t.updated_at
+		FROM connection_tokens t JOIN connections c ON c.id = t.connection_id
+		WHERE t.expires_at IS NOT NULL AND t.expires_at < ?
+			AND (t.refresh_lease_until IS NULL OR t.refresh_lease_until <= ?) AND c.status IN ('ACTIVE', 'PENDING')
+		ORDER BY t.expires_at, t.connection_id LIMIT ?`, micros(before), micros(now), limit(sb.Page{Limit: n}))
 }

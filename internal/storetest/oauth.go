@@ -113,6 +113,45 @@ func testOAuth(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		}
 	})
 
+	t.Run("EnsureAndExpiring", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, newStore)
+		c := f.connection(t, newConnection(f.a, "svc", "cc"))
+		now := sb.Now()
+		epoch := time.Unix(0, 0).UTC()
+		placeholder := &sb.ConnectionToken{WorkspaceID: f.a.ID, ConnectionID: c.ID, GrantType: sb.GrantClientCredentials,
+			ExpiresAt: &epoch, UpdatedAt: now}
+		if err := f.s.EnsureConnectionToken(f.ctx, &sb.ConnectionToken{WorkspaceID: f.b.ID, ConnectionID: c.ID, UpdatedAt: now}); sb.ErrorCode(err) != sb.CodeNotFound {
+			t.Errorf("ensure for another workspace's connection: %v, want NotFound", err)
+		}
+		if err := f.s.EnsureConnectionToken(f.ctx, placeholder); err != nil {
+			t.Fatal(err)
+		}
+		real := *placeholder
+		exp := now.Add(time.Hour)
+		real.Sealed, real.ExpiresAt = []byte("tok"), &exp
+		if err := f.s.PutConnectionToken(f.ctx, &real, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.EnsureConnectionToken(f.ctx, placeholder); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.s.GetConnectionToken(f.ctx, f.a.ID, c.ID)
+		if err != nil || string(got.Sealed) != "tok" {
+			t.Errorf("EnsureConnectionToken replaced an existing token: %v, %v", got, err)
+		}
+		if ts, err := f.s.ListExpiringTokens(f.ctx, now.Add(2*time.Hour), now, 10); err != nil || len(ts) != 1 {
+			t.Errorf("ListExpiringTokens of an ACTIVE connection = %v, %v; want it", ts, err)
+		}
+		c.Status = sb.StatusFailed
+		if err := f.s.UpdateConnection(f.ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		if ts, err := f.s.ListExpiringTokens(f.ctx, now.Add(2*time.Hour), now, 10); err != nil || len(ts) != 0 {
+			t.Errorf("ListExpiringTokens of a FAILED connection = %v, %v; want none", ts, err)
+		}
+	})
+
 	t.Run("TokenAndLease", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, newStore)
