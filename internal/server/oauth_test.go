@@ -444,6 +444,32 @@ func TestOAuthRefreshFailures(t *testing.T) {
 			if !strings.Contains(string(a.Body), `"connection.refresh_failed"`) {
 				t.Errorf("no connection.refresh_failed audit event: %s", a.Body)
 			}
+
+			// Re-authorizing brings it back: ACTIVE, no error, a usable token.
+			p.mu.Lock()
+			p.failWith = ""
+			p.mu.Unlock()
+			p.initialTTL = time.Hour
+			final, _ := authorize(t, connectSession(t, e, map[string]any{"connector_id": ctr, "connection_id": down}))
+			if final.Query().Get("connection_id") != down {
+				t.Fatalf("re-authorize → %s", final)
+			}
+			c = e.Do(t, "GET", "/v1/workspaces/default/connections/"+down, e.OwnerKey, nil).Map(t)
+			health, _ = c["health"].(map[string]any)
+			if c["status"] != "ACTIVE" || health["last_error"] != nil && health["last_error"] != "" {
+				t.Errorf("after re-authorize: status %v, health %v", c["status"], c["health"])
+			}
+			if r, at := credentials(t, e, down); r.Status != http.StatusOK || at == "" || at == "access-2" {
+				t.Errorf("after re-authorize: %d %s, want a new token", r.Status, r.Body)
+			}
+
+			// A connection of another workspace (or none) cannot be re-authorized from here.
+			r = e.Do(t, "POST", "/v1/workspaces/default/connect-sessions", e.OwnerKey, map[string]any{
+				"connector_id": ctr, "connection_id": "conn_elsewhere",
+				"success_url": "https://app.example.com/done", "failure_url": "https://app.example.com/failed"})
+			if r.Status != http.StatusNotFound {
+				t.Errorf("connect session for an unknown connection: %d %s, want 404", r.Status, r.Body)
+			}
 		})
 	}
 }
