@@ -335,6 +335,29 @@ func TestOAuthConnectFlow(t *testing.T) {
 			if u, _ := url.Parse(hop(t, link)); u.Path != "/failed" || u.Query().Get("error") != "link_expired" {
 				t.Errorf("link used twice → %s, want the failure URL", u)
 			}
+
+			// The user declines at the provider: the provider's error, nothing created.
+			toProvider, err := url.Parse(hop(t, connectSession(t, e, map[string]any{"connector_id": ctr})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			declined, _ := url.Parse(hop(t, e.URL+"/connect/callback?"+url.Values{
+				"error": {"access_denied"}, "state": {toProvider.Query().Get("state")}}.Encode()))
+			if declined.Path != "/failed" || declined.Query().Get("error") != "access_denied" {
+				t.Errorf("declined → %s, want the failure URL with access_denied", declined)
+			}
+			if n := connectionCount(t, e); n != 1 {
+				t.Errorf("%d connections after a declined authorization, want 1", n)
+			}
+
+			// No token, secret, link token or state in the server's logs.
+			logs := e.Logs()
+			for _, secret := range []string{"access-", "refresh-", p.clientSecret, link[strings.LastIndex(link, "/")+1:],
+				toProvider.Query().Get("state")} {
+				if strings.Contains(logs, secret) {
+					t.Errorf("the logs contain %q", secret)
+				}
+			}
 		})
 	}
 }
