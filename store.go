@@ -227,7 +227,37 @@ type Store interface {
 	// DeleteOrganizationConnection removes one. NotFound.
 	DeleteOrganizationConnection(ctx context.Context, workspaceID, organizationID, connectionID string, ev *AuditEvent) error
 
-	// AppendAudit inserts one audit event on its own.
+	// CreateWebhookEndpoint inserts e. NotFound when its workspace does not exist.
+	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint, ev *AuditEvent) error
+	// GetWebhookEndpoint returns one endpoint. NotFound.
+	GetWebhookEndpoint(ctx context.Context, workspaceID, id string) (*WebhookEndpoint, error)
+	// ListWebhookEndpoints lists a workspace's endpoints.
+	ListWebhookEndpoints(ctx context.Context, workspaceID string, p Page) ([]*WebhookEndpoint, error)
+	// UpdateWebhookEndpoint stores e's URL, events, enabled flag, secrets and UpdatedAt.
+	// NotFound.
+	UpdateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint, ev *AuditEvent) error
+	// DeleteWebhookEndpoint removes an endpoint and its deliveries. NotFound.
+	DeleteWebhookEndpoint(ctx context.Context, workspaceID, id string, ev *AuditEvent) error
+	// EnqueueWebhookDelivery inserts one pending delivery (outside the audit path: a test
+	// event). NotFound when its endpoint does not exist in its workspace.
+	EnqueueWebhookDelivery(ctx context.Context, d *WebhookDelivery) error
+	// ListWebhookDeliveries lists the deliveries of one endpoint of a workspace.
+	ListWebhookDeliveries(ctx context.Context, workspaceID, endpointID string, p Page) ([]*WebhookDelivery, error)
+	// ClaimWebhookDeliveries claims up to n pending deliveries of enabled endpoints due at
+	// now, oldest first, across all workspaces: each gets a new LeaseToken and its
+	// NextAttemptAt moves to now+lease, so no other claim takes it before then (a worker that
+	// dies loses its claim when the lease ends). Concurrent claims never return one delivery
+	// twice.
+	ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, n int) ([]*WebhookDelivery, error)
+	// FinishWebhookDelivery records attempt a of a claimed delivery and stores d's Status,
+	// NextAttemptAt, DeliveredAt, LastStatus and LastError, incrementing Attempts, if the
+	// stored LeaseToken is still d.LeaseToken (the claim then ends). Conflict
+	// "webhook_delivery.lease_lost" when it is not; NotFound.
+	FinishWebhookDelivery(ctx context.Context, d *WebhookDelivery, a WebhookAttempt) error
+
+	// AppendAudit inserts one audit event on its own. Like every audit write it also enqueues
+	// a WebhookDelivery, in the same transaction, for each enabled endpoint of the workspace
+	// subscribed to WebhookEventType(ev.Action).
 	AppendAudit(ctx context.Context, ev *AuditEvent) error
 	// ListAudit lists a workspace's audit events matching f.
 	ListAudit(ctx context.Context, workspaceID string, f AuditFilter) ([]*AuditEvent, error)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +15,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/oauth"
 	"github.com/switchboardhq/switchboard/internal/outbound"
 	"github.com/switchboardhq/switchboard/internal/server"
+	"github.com/switchboardhq/switchboard/internal/webhook"
 )
 
 type serveOptions struct {
@@ -30,6 +33,9 @@ type serveOptions struct {
 	publicURL       string
 	refreshInterval time.Duration
 	refreshMargin   time.Duration
+
+	// webhookWorkers is how many webhook deliveries this replica sends at once (0: none).
+	webhookWorkers int
 }
 
 func serveCmd(o *options) *cobra.Command {
@@ -51,10 +57,15 @@ func serveCmd(o *options) *cobra.Command {
 	f.Int64Var(&so.bodyLimit, "body-limit", 1<<20, "largest request body in bytes")
 	f.DurationVar(&so.grace, "shutdown-grace", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	f.DurationVar(&so.healthInterval, "health-interval", 5*time.Minute, "how often each connection's health check runs (0 disables the scheduler; POST .../test still works)")
-	f.StringSliceVar(&so.outboundAllow, "outbound-allow", nil, "CIDRs outbound requests (health checks) may reach although private, loopback or link-local (e.g. 10.0.0.0/8)")
+	f.StringSliceVar(&so.outboundAllow, "outbound-allow", nil, "CIDRs outbound requests (health checks, webhooks) may reach although private, loopback or link-local (e.g. 10.0.0.0/8)")
 	f.StringVar(&so.publicURL, "public-url", env("SWITCHBOARD_PUBLIC_URL", ""), "URL users reach this server at, for OAuth2 connect links and the redirect URI {public-url}/connect/callback (default: the listen address; env SWITCHBOARD_PUBLIC_URL)")
 	f.DurationVar(&so.refreshInterval, "refresh-interval", time.Minute, "how often idle connections' OAuth2 tokens expiring within the margin are refreshed (0 disables; reads still refresh)")
 	f.DurationVar(&so.refreshMargin, "refresh-margin", 15*time.Minute, "an OAuth2 token expiring within this is refreshed before it is handed out")
+	webhookWorkers, err := strconv.Atoi(env("SWITCHBOARD_WEBHOOK_WORKERS", "1"))
+	if err != nil {
+		webhookWorkers = -1 // refused by serve, naming the variable
+	}
+	f.IntVar(&so.webhookWorkers, "webhook-workers", webhookWorkers, "webhook deliveries sent at once by this replica; 0 disables delivery (env SWITCHBOARD_WEBHOOK_WORKERS)")
 	return cmd
 }
 
@@ -62,6 +73,9 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	ctx := cmd.Context()
 	// Packages that log through the default logger (auth, httpx) log like the rest of serve.
 	slog.SetDefault(o.log)
+	if so.webhookWorkers < 0 {
+		return errors.New("--webhook-workers (or SWITCHBOARD_WEBHOOK_WORKERS) must be a number >= 0")
+	}
 	store, err := o.openStore(ctx)
 	if err != nil {
 		return err
@@ -128,6 +142,14 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		fmt.Fprintf(o.stderr, "Try: curl -H 'Authorization: Bearer %s' %s/v1/workspaces/default/connections\n\n", key, base)
 	}
 	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey})
+	if so.webhookWorkers > 0 {
+		// The outbox is claimed through the database, so every replica can run workers.
+		w := webhook.Start(webhook.Config{
+			Service: svc, Doer: webhook.NewGuardDoer(outbound.NewGuard(outbound.Config{Allow: allow})),
+			Logger: o.log, Workers: so.webhookWorkers,
+		})
+		defer w.Stop()
+	}
 	o.log.Info("listening", "addr", ln.Addr().String(), "url", base, "storage", o.storageName())
 	stopHealth := startHealth(ctx, svc, so.healthInterval, o.log)
 	stopRefresher := startRefresher(ctx, svc, so.refreshInterval, o.log)

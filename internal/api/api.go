@@ -19,6 +19,7 @@ const DefaultBodyLimit = 1 << 20
 type API struct {
 	svc       *switchboard.Service
 	bodyLimit int64
+	verify    WebhookVerifier
 }
 
 // New returns the API over svc. bodyLimit <= 0 means DefaultBodyLimit.
@@ -85,6 +86,7 @@ func (a *API) Routes() []Route {
 		r("GET", conn+"/usages", a.listUsages),
 		r("POST", conn+"/usages", a.addUsage),
 		r("DELETE", conn+"/usages/{usage_id}", a.deleteUsage),
+		r("POST", conn+"/verify-webhook", a.verifyWebhook),
 
 		r("POST", ws+"/organizations", a.createOrganization),
 		r("GET", ws+"/organizations", a.listOrganizations),
@@ -97,6 +99,15 @@ func (a *API) Routes() []Route {
 		r("DELETE", ws+"/api-keys/{key_id}", a.revokeAPIKey),
 
 		r("GET", ws+"/audit", a.listAudit),
+
+		r("POST", ws+"/webhook-endpoints", a.createWebhookEndpoint),
+		r("GET", ws+"/webhook-endpoints", a.listWebhookEndpoints),
+		r("GET", ws+"/webhook-endpoints/{endpoint_id}", a.getWebhookEndpoint),
+		r("PATCH", ws+"/webhook-endpoints/{endpoint_id}", a.updateWebhookEndpoint),
+		r("DELETE", ws+"/webhook-endpoints/{endpoint_id}", a.deleteWebhookEndpoint),
+		r("POST", ws+"/webhook-endpoints/{endpoint_id}/rotate-secret", a.rotateWebhookSecret),
+		r("GET", ws+"/webhook-endpoints/{endpoint_id}/deliveries", a.listWebhookDeliveries),
+		r("POST", ws+"/webhook-endpoints/{endpoint_id}/test", a.testWebhookEndpoint),
 	}
 }
 

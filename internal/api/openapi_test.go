@@ -154,6 +154,11 @@ func TestOpenAPIWireFields(t *testing.T) {
 		{"OAuthClient", reflect.TypeFor[oauthClientJSON]()},
 		{"ConnectSession", reflect.TypeFor[connectSessionJSON]()},
 		{"OAuthToken", reflect.TypeFor[oauthTokenJSON]()},
+		{"WebhookEndpoint", reflect.TypeFor[webhookEndpointJSON]()},
+		{"WebhookEndpointList", reflect.TypeFor[listJSON[webhookEndpointJSON]]()},
+		{"WebhookDelivery", reflect.TypeFor[webhookDeliveryJSON]()},
+		{"WebhookDeliveryList", reflect.TypeFor[listJSON[webhookDeliveryJSON]]()},
+		{"WebhookAttempt", reflect.TypeFor[webhookAttemptJSON]()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			props, required := schemaFields(componentSchema(t, doc, tc.schema))
@@ -205,7 +210,7 @@ func TestOpenAPIRequestFields(t *testing.T) {
 	// Request bodies are decoded with unknown fields refused: say so in the schemas.
 	for _, name := range []string{"ConnectionCreate", "ConnectionPatch", "ConnectorCreate", "ConnectorVersionCreate",
 		"CredentialCreate", "CredentialPatch", "WorkspaceCreate", "APIKeyCreate", "UsageCreate",
-		"OrganizationCreate", "OrganizationPatch"} {
+		"OrganizationCreate", "OrganizationPatch", "WebhookEndpointCreate", "WebhookEndpointPatch", "WebhookVerify"} {
 		if ap, ok := componentSchema(t, doc, name)["additionalProperties"]; !ok || ap != false {
 			t.Errorf("%s: additionalProperties = %v, want false (the decoder refuses unknown fields)", name, ap)
 		}
@@ -237,6 +242,7 @@ func TestOpenAPISchemasMatchWireValues(t *testing.T) {
 
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	later := now.Add(time.Hour)
+	far := time.Now().Add(time.Hour) // a rotation's overlap still running
 	conn := &switchboard.Connection{
 		ID: "conn_1", WorkspaceID: "ws_1", ConnectorID: "slash", ConnectorVersion: "1.0.0", Name: "prod",
 		Description: "d", Config: map[string]any{"region": "eu", "port": 443.0},
@@ -310,6 +316,15 @@ func TestOpenAPISchemasMatchWireValues(t *testing.T) {
 		{"AuditEventList", list([]auditJSON{auditOut(event)}, "tok")},
 		{"Error", httpx.ErrorBody{Code: switchboard.CodeInvalid, Message: "m", Details: []switchboard.FieldError{{Field: "f", Reason: "required"}}, RequestID: "req_1"}},
 		{"Error", httpx.ErrorBody{Code: switchboard.CodeInternal, Message: "internal"}},
+		{"WebhookEndpoint", webhookEndpointOut(&switchboard.WebhookEndpoint{ID: "whe_1", WorkspaceID: "ws_1", URL: "https://h.example/x",
+			Events: []string{switchboard.EventConnectionCreated}, Enabled: true, PreviousExpiresAt: &far, CreatedAt: now, UpdatedAt: now})},
+		{"WebhookEndpoint", webhookEndpointOut(&switchboard.WebhookEndpoint{ID: "whe_2"})},
+		{"WebhookEndpointList", list([]webhookEndpointJSON{webhookEndpointOut(&switchboard.WebhookEndpoint{ID: "whe_2"})}, "tok")},
+		{"WebhookDelivery", webhookDeliveryOut(&switchboard.WebhookDelivery{ID: "msg_1", EndpointID: "whe_1", EventType: "connection.created",
+			Status: switchboard.DeliveryDelivered, Attempts: 2, LastStatus: 200, DeliveredAt: &now, CreatedAt: now,
+			AttemptLog: []switchboard.WebhookAttempt{{At: now, StatusCode: 500, Error: "endpoint answered 500", Duration: time.Second}, {At: now, StatusCode: 200}}})},
+		{"WebhookDeliveryList", list([]webhookDeliveryJSON{webhookDeliveryOut(&switchboard.WebhookDelivery{ID: "msg_2", Status: switchboard.DeliveryPending})}, "")},
+		{"WebhookVerifyResult", map[string]bool{"valid": true}},
 	} {
 		raw, err := json.Marshal(tc.value)
 		if err != nil {
@@ -337,6 +352,9 @@ func TestOpenAPISchemasMatchWireValues(t *testing.T) {
 		{"WorkspaceCreate", `{"id":"team-a","name":"Team A"}`},
 		{"APIKeyCreate", `{"name":"ci","role":"editor","scopes":["credentials:read"]}`},
 		{"UsageCreate", `{"consumer":"workflow:wf_1"}`},
+		{"WebhookEndpointCreate", `{"url":"https://h.example/x","events":["connection.created"],"enabled":false}`},
+		{"WebhookEndpointPatch", `{"enabled":true}`},
+		{"WebhookVerify", `{"headers":{"webhook-id":"msg_1"},"body":"{}"}`},
 	} {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tc.body))
 		if err != nil {

@@ -10,9 +10,10 @@ import (
 	"github.com/switchboardhq/switchboard"
 )
 
-// AppendAudit inserts one audit event on its own.
+// AppendAudit inserts one audit event on its own (with the webhook deliveries announcing it,
+// hence the transaction).
 func (s *Store) AppendAudit(ctx context.Context, ev *switchboard.AuditEvent) error {
-	return translate(insertAudit(ctx, s.pool, ev), "")
+	return s.inTx(ctx, ev, func(pgx.Tx) error { return nil })
 }
 
 func insertAudit(ctx context.Context, q querier, ev *switchboard.AuditEvent) error {
@@ -26,7 +27,10 @@ func insertAudit(ctx context.Context, q querier, ev *switchboard.AuditEvent) err
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		ev.ID, ev.TenantID, ev.WorkspaceID, ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID, ev.RequestID,
 		ev.IP, ev.ClientHash, details, ev.CreatedAt)
-	return err
+	if err != nil {
+		return err
+	}
+	return enqueueWebhooks(ctx, q, ev)
 }
 
 func scanAudit(row pgx.Row) (*switchboard.AuditEvent, error) {

@@ -101,6 +101,14 @@ func plausibleBody(t testing.TB, method, path, uniq string) any {
 		return map[string]any{"name": "org-" + uniq}
 	case "PATCH " + ws + "/organizations/{organization_id}":
 		return map[string]any{"display_name": "patched-" + uniq}
+	case "POST " + conn + "/verify-webhook":
+		return map[string]any{"headers": map[string]string{"webhook-id": "msg_" + uniq}, "body": "{}"}
+	case "POST " + ws + "/webhook-endpoints":
+		return map[string]any{"url": "https://hooks.example.com/" + uniq}
+	case "PATCH " + ws + "/webhook-endpoints/{endpoint_id}":
+		return map[string]any{"url": "https://hooks.example.com/patched-" + uniq}
+	case "POST " + ws + "/webhook-endpoints/{endpoint_id}/rotate-secret", "POST " + ws + "/webhook-endpoints/{endpoint_id}/test":
+		return nil
 	}
 	t.Fatalf("route %s %s: no plausible body known; add one to plausibleBody", method, path)
 	return nil
@@ -113,6 +121,7 @@ func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 // objects are the ids of one of every object in a workspace.
 type objects struct {
 	Workspace, Connector, ConnectorKey, Credential, Connection, Usage, Key, Organization string
+	WebhookEndpoint                                                                      string
 }
 
 // seed creates one of every object in workspace ws with the owner key.
@@ -147,6 +156,7 @@ func seed(t testing.TB, e *testenv.Env, ws string) objects {
 	o.Usage = mustCreate(base+"/connections/"+o.Connection+"/usages", map[string]any{"consumer": "workflow:" + uniq})["id"].(string)
 	o.Key = mustCreate(base+"/api-keys", map[string]any{"name": "k-" + uniq, "role": "viewer", "scopes": []string{}})["id"].(string)
 	o.Organization = mustCreate(base+"/organizations", map[string]any{"name": "org-" + uniq})["id"].(string)
+	o.WebhookEndpoint = mustCreate(base+"/webhook-endpoints", map[string]any{"url": "https://hooks.example.com/" + uniq})["id"].(string)
 	return o
 }
 
@@ -154,7 +164,7 @@ func (o objects) params() map[string]string {
 	return map[string]string{
 		"workspace_id": o.Workspace, "connector_id": o.Connector, "credential_id": o.Credential,
 		"connection_id": o.Connection, "usage_id": o.Usage, "key_id": o.Key, "organization_id": o.Organization,
-		"token": "no-such-connect-link",
+		"token": "no-such-connect-link", "endpoint_id": o.WebhookEndpoint,
 	}
 }
 
@@ -221,9 +231,9 @@ func TestBOLA(t *testing.T) {
 			// After the principals exist (A's key list includes them).
 			before := []map[string]any{snapshot(t, e, a), snapshot(t, e, b)}
 			foreign := func(own bool) []string {
-				ids := []string{b.Connector, b.ConnectorKey, b.Credential, b.Connection, b.Usage, b.Key, b.Organization, `"ws-b"`}
+				ids := []string{b.Connector, b.ConnectorKey, b.Credential, b.Connection, b.Usage, b.Key, b.Organization, b.WebhookEndpoint, `"ws-b"`}
 				if !own {
-					ids = append(ids, a.Connector, a.ConnectorKey, a.Credential, a.Connection, a.Usage, a.Key, a.Organization, `"default"`)
+					ids = append(ids, a.Connector, a.ConnectorKey, a.Credential, a.Connection, a.Usage, a.Key, a.Organization, a.WebhookEndpoint, `"default"`)
 				}
 				return ids
 			}
@@ -438,6 +448,15 @@ var policy = map[string]required{
 	"GET /v1/workspaces/{workspace_id}/organizations/{organization_id}":                  {role: switchboard.RoleViewer},
 	"PATCH /v1/workspaces/{workspace_id}/organizations/{organization_id}":                {role: switchboard.RoleEditor},
 	"DELETE /v1/workspaces/{workspace_id}/organizations/{organization_id}":               {role: switchboard.RoleEditor},
+	"POST /v1/workspaces/{workspace_id}/connections/{connection_id}/verify-webhook":      {role: switchboard.RoleEditor},
+	"POST /v1/workspaces/{workspace_id}/webhook-endpoints":                               {role: switchboard.RoleAdmin},
+	"GET /v1/workspaces/{workspace_id}/webhook-endpoints":                                {role: switchboard.RoleAdmin},
+	"GET /v1/workspaces/{workspace_id}/webhook-endpoints/{endpoint_id}":                  {role: switchboard.RoleAdmin},
+	"PATCH /v1/workspaces/{workspace_id}/webhook-endpoints/{endpoint_id}":                {role: switchboard.RoleAdmin},
+	"DELETE /v1/workspaces/{workspace_id}/webhook-endpoints/{endpoint_id}":               {role: switchboard.RoleAdmin},
+	"POST /v1/workspaces/{workspace_id}/webhook-endpoints/{endpoint_id}/rotate-secret":   {role: switchboard.RoleAdmin},
+	"GET /v1/workspaces/{workspace_id}/webhook-endpoints/{endpoint_id}/deliveries":       {role: switchboard.RoleAdmin},
+	"POST /v1/workspaces/{workspace_id}/webhook-endpoints/{endpoint_id}/test":            {role: switchboard.RoleAdmin},
 }
 
 // TestRoleMatrix sends every authenticated route as every role, with and without the

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/compat/slash"
 	"github.com/switchboardhq/switchboard/internal/compat/unified"
 	"github.com/switchboardhq/switchboard/internal/compat/versori"
+	"github.com/switchboardhq/switchboard/internal/webhook"
 )
 
 // Authenticator turns a bearer token into a principal; internal/auth implements it.
@@ -67,6 +68,7 @@ func New(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, api: api.New(cfg.Service, cfg.BodyLimit), mux: http.NewServeMux()}
+	s.api.SetWebhookVerifier(webhook.Verifier())
 	s.metrics = newMetrics(cfg.Registry)
 	// The vendor compatibility APIs, one line each.
 	s.families = []family{

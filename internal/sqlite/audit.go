@@ -7,7 +7,8 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 )
 
-// insertAudit writes ev inside tx, the transaction of the change it records.
+// insertAudit writes ev inside tx, the transaction of the change it records, with the webhook
+// deliveries announcing it.
 func insertAudit(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
 	details, err := toJSON(ev.Details)
 	if err != nil {
@@ -17,7 +18,10 @@ func insertAudit(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
 		object_id, request_id, ip, client_hash, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.ID, ev.TenantID, ev.WorkspaceID, ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID, ev.RequestID,
 		ev.IP, ev.ClientHash, details, micros(ev.CreatedAt))
-	return err
+	if err != nil {
+		return err
+	}
+	return enqueueWebhooks(ctx, tx, ev)
 }
 
 // AppendAudit inserts one audit event on its own.

@@ -39,6 +39,10 @@ var uniqueKeys = map[string]string{
 	"connect_sessions.id":         "connect_session.exists",
 	"connect_sessions.token_hash": "connect_session.exists",
 	"connect_sessions.state_hash": "connect_session.exists",
+
+	// Webhooks (migration 00005).
+	"webhook_endpoints.id":  "webhook_endpoint.exists",
+	"webhook_deliveries.id": "webhook_delivery.exists",
 }
 
 // fail translates an error from database/sql or the driver into a *switchboard.Error. It is

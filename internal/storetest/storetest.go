@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		{"Usage", testUsage},
 		{"Audit", testAudit},
 		{"OAuth", testOAuth},
+		{"Webhook", testWebhook},
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {
