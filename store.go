@@ -256,8 +256,8 @@ type Store interface {
 	FinishWebhookDelivery(ctx context.Context, d *WebhookDelivery, a WebhookAttempt) error
 
 	// AppendAudit inserts one audit event on its own. Like every audit write it also enqueues
-	// a WebhookDelivery, in the same transaction, for each enabled endpoint of the workspace
-	// subscribed to WebhookEventType(ev.Action).
+	// a WebhookDelivery, in the same transaction, for each type of WebhookEvents(ev) and each
+	// enabled endpoint of the workspace subscribed to it.
 	AppendAudit(ctx context.Context, ev *AuditEvent) error
 	// ListAudit lists a workspace's audit events matching f.
 	ListAudit(ctx context.Context, workspaceID string, f AuditFilter) ([]*AuditEvent, error)

@@ -54,6 +54,23 @@ func WebhookEventType(action string) string {
 	return ""
 }
 
+// WebhookEvents returns the event types an audit event announces, each delivered as its own
+// event: the type of its action, and also connection.status_changed for a refresh failure that
+// moved the connection's status (so a subscriber to status changes sees every failure).
+func WebhookEvents(ev *AuditEvent) []string {
+	typ := WebhookEventType(ev.Action)
+	if typ == "" {
+		return nil
+	}
+	out := []string{typ}
+	if typ == EventConnectionRefreshFailed {
+		if from, ok := ev.Details["status_from"]; ok && from != ev.Details["status_to"] {
+			out = append(out, EventConnectionStatusChanged)
+		}
+	}
+	return out
+}
+
 // webhookPayload is the body of every delivery.
 type webhookPayload struct {
 	Type      string         `json:"type"`

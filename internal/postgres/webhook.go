@@ -11,13 +11,22 @@ import (
 	"github.com/switchboardhq/switchboard"
 )
 
-// enqueueWebhooks writes, inside tx, one pending delivery of ev for each enabled endpoint of
-// its workspace subscribed to the event type its action announces.
+// enqueueWebhooks writes, inside tx, one pending delivery of ev for each event type it
+// announces and each enabled endpoint of its workspace subscribed to that type.
 func enqueueWebhooks(ctx context.Context, q querier, ev *switchboard.AuditEvent) error {
-	typ := switchboard.WebhookEventType(ev.Action)
-	if typ == "" || ev.WorkspaceID == "" {
+	if ev.WorkspaceID == "" {
 		return nil
 	}
+	for _, typ := range switchboard.WebhookEvents(ev) {
+		if err := enqueueWebhook(ctx, q, ev, typ); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enqueueWebhook writes the deliveries of ev as an event of type typ.
+func enqueueWebhook(ctx context.Context, q querier, ev *switchboard.AuditEvent, typ string) error {
 	rows, err := q.Query(ctx, `SELECT id FROM webhook_endpoints WHERE workspace_id = $1 AND enabled
 		AND events ? $2 ORDER BY id`, ev.WorkspaceID, typ)
 	if err != nil {

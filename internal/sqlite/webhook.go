@@ -10,13 +10,22 @@ import (
 	sb "github.com/switchboardhq/switchboard"
 )
 
-// enqueueWebhooks writes, inside tx, one pending delivery of ev for each enabled endpoint of
-// its workspace subscribed to the event type its action announces.
+// enqueueWebhooks writes, inside tx, one pending delivery of ev for each event type it
+// announces and each enabled endpoint of its workspace subscribed to that type.
 func enqueueWebhooks(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
-	typ := sb.WebhookEventType(ev.Action)
-	if typ == "" || ev.WorkspaceID == "" {
+	if ev.WorkspaceID == "" {
 		return nil
 	}
+	for _, typ := range sb.WebhookEvents(ev) {
+		if err := enqueueWebhook(ctx, tx, ev, typ); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enqueueWebhook writes the deliveries of ev as an event of type typ.
+func enqueueWebhook(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent, typ string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_endpoints e WHERE workspace_id = ? AND enabled = 1
 		AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ?) ORDER BY id`, ev.WorkspaceID, typ)
 	if err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,10 +153,24 @@ func testWebhook(t *testing.T, newStore func(t *testing.T) sb.Store) {
 			t.Errorf("A's deliveries listed through workspace B: %d", len(ds))
 		}
 
+		// A refresh failure that moved the status is announced as both.
+		refresh := event(f.a, "connection.refresh_failed", "connection", "conn_2")
+		refresh.Details = map[string]any{"reason": "invalid_grant", "status_from": "ACTIVE", "status_to": "FAILED"}
+		if err := f.s.AppendAudit(f.ctx, refresh); err != nil {
+			t.Fatal(err)
+		}
+		ds = f.deliveries(t, f.a, all.ID)
+		if len(ds) != 4 || ds[2].EventType != sb.EventConnectionRefreshFailed || ds[3].EventType != sb.EventConnectionStatusChanged {
+			t.Fatalf("deliveries after a refresh failure = %+v", ds)
+		}
+		if !strings.Contains(string(ds[3].Payload), `"from":"ACTIVE"`) {
+			t.Errorf("status change of a refresh failure: %s", ds[3].Payload)
+		}
+
 		// An event whose change fails is not announced either.
 		bad := event(f.a, "connection.delete", "connection", "conn_missing")
 		wantCode(t, f.s.DeleteConnection(f.ctx, f.a.ID, "conn_missing", bad), sb.CodeNotFound)
-		if ds := f.deliveries(t, f.a, all.ID); len(ds) != 2 {
+		if ds := f.deliveries(t, f.a, all.ID); len(ds) != 4 {
 			t.Errorf("a failed change enqueued a delivery: %d", len(ds))
 		}
 	})
