@@ -276,3 +276,14 @@ func (s *Service) ConnectionWebhookSecret(ctx context.Context, wsID, id string) 
 	}
 	return Secret{}, Errorf(CodeInvalid, "webhook.no_secret")
 }
+
+// RememberWebhookID records the id of a partner's webhook verified through a connection
+// (editor role) until expiresAt, and reports whether it is fresh: false when it was verified
+// already (a replay). The record is in the database, so every replica sees it.
+func (s *Service) RememberWebhookID(ctx context.Context, wsID, connectionID, webhookID string, expiresAt time.Time) (bool, error) {
+	_, ws, err := s.access(ctx, wsID, RoleEditor)
+	if err != nil {
+		return false, err
+	}
+	return s.store.RememberWebhookID(ctx, ws.ID, connectionID, webhookID, expiresAt)
+}

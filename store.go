@@ -254,6 +254,12 @@ type Store interface {
 	// stored LeaseToken is still d.LeaseToken (the claim then ends). Conflict
 	// "webhook_delivery.lease_lost" when it is not; NotFound.
 	FinishWebhookDelivery(ctx context.Context, d *WebhookDelivery, a WebhookAttempt) error
+	// RememberWebhookID records the id of a partner's webhook verified through a connection
+	// until expiresAt and reports whether it is fresh: false when the same (workspace,
+	// connection, id) is recorded already and has not expired (a replay). Of concurrent calls
+	// with one id, on one database, exactly one is fresh. An expired record may be reused or
+	// pruned. NotFound when the connection does not exist.
+	RememberWebhookID(ctx context.Context, workspaceID, connectionID, webhookID string, expiresAt time.Time) (fresh bool, err error)
 
 	// AppendAudit inserts one audit event on its own. Like every audit write it also enqueues
 	// a WebhookDelivery, in the same transaction, for each type of WebhookEvents(ev) and each

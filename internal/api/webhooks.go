@@ -190,16 +190,19 @@ func (a *API) testWebhookEndpoint(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// WebhookVerifier checks a signed webhook (Standard Webhooks headers) with an HMAC key and
-// returns why it is refused ("" when it is valid): missing_headers, bad_timestamp,
-// stale_timestamp, invalid_signature or replayed. The server gives one (internal/webhook).
-type WebhookVerifier func(key []byte, headers http.Header, body []byte) (reason string)
+// WebhookVerifier checks a signed webhook (Standard Webhooks headers) with an HMAC key,
+// recording its id with remember (fresh: not verified before), and returns why it is refused
+// ("" when it is valid): missing_headers, bad_timestamp, stale_timestamp, invalid_signature or
+// replayed; or the error of remember. The server gives one (internal/webhook).
+type WebhookVerifier func(key []byte, headers http.Header, body []byte,
+	remember func(id string, expires time.Time) (fresh bool, err error)) (reason string, err error)
 
 // SetWebhookVerifier sets the verifier of POST .../verify-webhook.
 func (a *API) SetWebhookVerifier(v WebhookVerifier) { a.verify = v }
 
 // verifyWebhook checks a partner's signed webhook, given as the headers and raw body the
-// partner sent, with the connection's webhook secret.
+// partner sent, with the connection's webhook secret. Its id is recorded in the database, so a
+// replay is refused by every replica.
 func (a *API) verifyWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Headers map[string]string `json:"headers"`
@@ -211,7 +214,8 @@ func (a *API) verifyWebhook(w http.ResponseWriter, r *http.Request) error {
 	if in.Body == nil {
 		return switchboard.Invalid("body", "required")
 	}
-	secret, err := a.svc.ConnectionWebhookSecret(r.Context(), r.PathValue("workspace_id"), r.PathValue("connection_id"))
+	wsID, connID := r.PathValue("workspace_id"), r.PathValue("connection_id")
+	secret, err := a.svc.ConnectionWebhookSecret(r.Context(), wsID, connID)
 	if err != nil {
 		return err
 	}
@@ -222,7 +226,14 @@ func (a *API) verifyWebhook(w http.ResponseWriter, r *http.Request) error {
 	for k, v := range in.Headers {
 		h.Set(k, v)
 	}
-	if reason := a.verify(switchboard.WebhookKey(secret.Reveal()), h, []byte(*in.Body)); reason != "" {
+	remember := func(id string, expires time.Time) (bool, error) {
+		return a.svc.RememberWebhookID(r.Context(), wsID, connID, id, expires)
+	}
+	reason, err := a.verify(switchboard.WebhookKey(secret.Reveal()), h, []byte(*in.Body), remember)
+	if err != nil {
+		return err
+	}
+	if reason != "" {
 		return verifyError(reason)
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"valid": true})

@@ -57,6 +57,7 @@ var missingParents = map[string]string{
 	"oauth_clients_workspace_fkey":               "workspace",
 	"connect_sessions_workspace_fkey":            "workspace",
 	"connection_tokens_connection_fkey":          "connection",
+	"inbound_webhook_ids_connection_fkey":        "connection",
 }
 
 // translate turns an error of pgx or PostgreSQL into a *switchboard.Error, by SQLSTATE and

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -256,4 +257,28 @@ func (s *Store) FinishWebhookDelivery(ctx context.Context, d *switchboard.Webhoo
 		}
 		return switchboard.Conflict("webhook_delivery.lease_lost")
 	})
+}
+
+// RememberWebhookID records a partner's webhook id for a connection until expiresAt, in one
+// INSERT ... ON CONFLICT: concurrent calls with one id serialize on the key, so exactly one
+// is fresh. An expired record is taken over; the connection's other expired ones are pruned.
+func (s *Store) RememberWebhookID(ctx context.Context, workspaceID, connectionID, webhookID string, expiresAt time.Time) (bool, error) {
+	now := time.Now()
+	var fresh bool
+	err := s.pool.QueryRow(ctx, `INSERT INTO inbound_webhook_ids (workspace_id, connection_id, webhook_id, expires_at)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (workspace_id, connection_id, webhook_id) DO UPDATE SET expires_at = EXCLUDED.expires_at
+			WHERE inbound_webhook_ids.expires_at <= $5
+		RETURNING true`, workspaceID, connectionID, webhookID, expiresAt, now).Scan(&fresh)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate(err, "connection")
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM inbound_webhook_ids
+		WHERE workspace_id = $1 AND connection_id = $2 AND expires_at <= $3`, workspaceID, connectionID, now); err != nil {
+		return false, translate(err, "")
+	}
+	return true, nil
 }

@@ -68,7 +68,7 @@ func New(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, api: api.New(cfg.Service, cfg.BodyLimit), mux: http.NewServeMux()}
-	s.api.SetWebhookVerifier(webhook.Verifier())
+	s.api.SetWebhookVerifier(webhook.VerifyRemembering)
 	s.metrics = newMetrics(cfg.Registry)
 	// The vendor compatibility APIs, one line each.
 	s.families = []family{

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,6 +174,72 @@ func TestVerifyPartnerWebhook(t *testing.T) {
 			r = e.Do(t, "POST", "/v1/workspaces/default/connections/"+plain.Map(t)["id"].(string)+"/verify-webhook", editor, signed("msg_5", time.Now(), key))
 			if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "webhook secret") {
 				t.Errorf("no secret: %d %s", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+// TestVerifyPartnerWebhookAcrossReplicas: a partner's signed webhook verified by one replica
+// is refused as replayed by another one on the same database, at once and concurrently.
+func TestVerifyPartnerWebhookAcrossReplicas(t *testing.T) {
+	for _, d := range testenv.Drivers {
+		t.Run(d, func(t *testing.T) {
+			e := testenv.New(t, d)
+			other := e.Replica(t)
+			const partnerSecret = "whsec_c2xhc2gtcGFydG5lci1zZWNyZXQtZm9yLXRlc3RzIQ=="
+			r := e.Do(t, "POST", "/v1/workspaces/default/connections", e.OwnerKey, map[string]any{
+				"connector_id": "slash", "connection_name": "slash-prod",
+				"config": map[string]any{
+					"partnerEndpoint": "https://partner.example.com", "slashApiBaseUrl": "https://api.slash.com",
+					"slashApiKey": "sk_live_x", "slashAccountId": "acct_1", "slashWebhookSecret": partnerSecret,
+				},
+			})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("create connection: %d %s", r.Status, r.Body)
+			}
+			path := "/v1/workspaces/default/connections/" + r.Map(t)["id"].(string) + "/verify-webhook"
+			body := `{"type":"card.created","id":"evt_1"}`
+			signed := func(id string) map[string]any {
+				h := http.Header{}
+				webhook.Sign(h, [][]byte{switchboard.WebhookKey(partnerSecret)}, id, time.Now(), []byte(body))
+				return map[string]any{"body": body, "headers": map[string]string{
+					"webhook-id": h.Get("webhook-id"), "webhook-timestamp": h.Get("webhook-timestamp"), "webhook-signature": h.Get("webhook-signature"),
+				}}
+			}
+			first := signed("msg_across")
+			if r := e.Do(t, "POST", path, e.OwnerKey, first); r.Status != http.StatusOK {
+				t.Fatalf("first delivery on replica 1: %d %s", r.Status, r.Body)
+			}
+			r = other.Do(t, "POST", path, e.OwnerKey, first)
+			if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"replayed"`) {
+				t.Fatalf("the same webhook on replica 2: %d %s, want 400 replayed", r.Status, r.Body)
+			}
+			// A new webhook is accepted by the other replica.
+			if r := other.Do(t, "POST", path, e.OwnerKey, signed("msg_next")); r.Status != http.StatusOK {
+				t.Fatalf("a new webhook on replica 2: %d %s", r.Status, r.Body)
+			}
+
+			// The same webhook sent to both replicas at once is accepted exactly once.
+			same := signed("msg_race")
+			envs := []*testenv.Env{e, other, e, other, e, other}
+			statuses := make([]int, len(envs))
+			var wg sync.WaitGroup
+			for i, env := range envs {
+				wg.Go(func() { statuses[i] = env.Do(t, "POST", path, e.OwnerKey, same).Status })
+			}
+			wg.Wait()
+			accepted := 0
+			for _, s := range statuses {
+				switch s {
+				case http.StatusOK:
+					accepted++
+				case http.StatusBadRequest:
+				default:
+					t.Errorf("concurrent delivery: status %d", s)
+				}
+			}
+			if accepted != 1 {
+				t.Errorf("concurrent deliveries accepted %d times (%v), want once", accepted, statuses)
 			}
 		})
 	}

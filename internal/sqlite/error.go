@@ -43,6 +43,9 @@ var uniqueKeys = map[string]string{
 	// Webhooks (migration 00005).
 	"webhook_endpoints.id":  "webhook_endpoint.exists",
 	"webhook_deliveries.id": "webhook_delivery.exists",
+
+	// Partners' webhook ids (migration 00007); RememberWebhookID upserts, so never raised.
+	"inbound_webhook_ids.workspace_id, inbound_webhook_ids.connection_id, inbound_webhook_ids.webhook_id": "webhook.replayed",
 }
 
 // fail translates an error from database/sql or the driver into a *switchboard.Error. It is

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -237,4 +238,35 @@ func (s *Store) FinishWebhookDelivery(ctx context.Context, d *sb.WebhookDelivery
 		}
 		return sb.Conflict("webhook_delivery.lease_lost")
 	})
+}
+
+// RememberWebhookID records a partner's webhook id for a connection until expiresAt. SQLite
+// has one writer at a time, so of concurrent calls with one id exactly one is fresh. An
+// expired record is taken over; the connection's other expired ones are pruned.
+func (s *Store) RememberWebhookID(ctx context.Context, workspaceID, connectionID, webhookID string, expiresAt time.Time) (bool, error) {
+	now := micros(time.Now())
+	fresh := false
+	err := s.inTx(ctx, nil, func(tx *sql.Tx) error {
+		if err := exists(ctx, tx, "connection", `SELECT 1 FROM connections WHERE workspace_id = ? AND id = ?`,
+			workspaceID, connectionID); err != nil {
+			return err
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, `INSERT INTO inbound_webhook_ids (workspace_id, connection_id, webhook_id, expires_at)
+			VALUES (?, ?, ?, ?)
+			ON CONFLICT (workspace_id, connection_id, webhook_id) DO UPDATE SET expires_at = excluded.expires_at
+				WHERE inbound_webhook_ids.expires_at <= ?
+			RETURNING 1`, workspaceID, connectionID, webhookID, micros(expiresAt), now).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fresh = true
+		_, err = tx.ExecContext(ctx, `DELETE FROM inbound_webhook_ids
+			WHERE workspace_id = ? AND connection_id = ? AND expires_at <= ?`, workspaceID, connectionID, now)
+		return err
+	})
+	return fresh, err
 }

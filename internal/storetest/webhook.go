@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -314,6 +315,81 @@ func testWebhook(t *testing.T, newStore func(t *testing.T) sb.Store) {
 			if c != 1 {
 				t.Errorf("delivery %s claimed %d times", id, c)
 			}
+		}
+	})
+	t.Run("RememberWebhookID", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, newStore)
+		c := f.connection(t, newConnection(f.a, "kafka", "one"))
+		other := f.connection(t, newConnection(f.a, "kafka", "two"))
+		later := sb.Now().Add(5 * time.Minute)
+		remember := func(wsID, connID, id string, exp time.Time) bool {
+			t.Helper()
+			fresh, err := f.s.RememberWebhookID(f.ctx, wsID, connID, id, exp)
+			if err != nil {
+				t.Fatalf("RememberWebhookID(%s, %s): %v", connID, id, err)
+			}
+			return fresh
+		}
+		if !remember(f.a.ID, c.ID, "msg_1", later) {
+			t.Error("first msg_1 is not fresh")
+		}
+		if remember(f.a.ID, c.ID, "msg_1", later) {
+			t.Error("second msg_1 (a replay) is fresh")
+		}
+		if !remember(f.a.ID, c.ID, "msg_2", later) {
+			t.Error("msg_2 is not fresh")
+		}
+		// The id is remembered per connection: the same id through another one is fresh.
+		if !remember(f.a.ID, other.ID, "msg_1", later) {
+			t.Error("msg_1 through another connection is not fresh")
+		}
+		// An expired record does not make a replay: it is taken over.
+		past := sb.Now().Add(-time.Second)
+		if !remember(f.a.ID, c.ID, "msg_old", past) {
+			t.Error("first msg_old is not fresh")
+		}
+		if !remember(f.a.ID, c.ID, "msg_old", later) {
+			t.Error("msg_old after its record expired is not fresh")
+		}
+		if remember(f.a.ID, c.ID, "msg_old", later) {
+			t.Error("msg_old again within its new record is fresh")
+		}
+		// Another workspace does not reach the connection; unknown connections are NotFound.
+		_, err := f.s.RememberWebhookID(f.ctx, f.b.ID, c.ID, "msg_3", later)
+		wantCode(t, err, sb.CodeNotFound)
+		_, err = f.s.RememberWebhookID(f.ctx, f.a.ID, "conn_missing", "msg_3", later)
+		wantCode(t, err, sb.CodeNotFound)
+		// Deleting the connection forgets its ids (and a new one with its id starts afresh).
+		if err := f.s.DeleteConnection(f.ctx, f.a.ID, other.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.s.RememberWebhookID(f.ctx, f.a.ID, other.ID, "msg_1", later)
+		wantCode(t, err, sb.CodeNotFound)
+	})
+
+	t.Run("ConcurrentRememberWebhookID", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, newStore)
+		c := f.connection(t, newConnection(f.a, "kafka", "one"))
+		exp := sb.Now().Add(5 * time.Minute)
+		var fresh atomic.Int32
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				ok, err := f.s.RememberWebhookID(f.ctx, f.a.ID, c.ID, "msg_same", exp)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if ok {
+					fresh.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := fresh.Load(); n != 1 {
+			t.Errorf("%d of 10 concurrent calls were fresh, want exactly 1", n)
 		}
 	})
 }

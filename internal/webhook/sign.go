@@ -85,6 +85,37 @@ func Verifier() func(key []byte, headers http.Header, body []byte) string {
 	}
 }
 
+// VerifyRemembering verifies a webhook with DefaultTolerance, recording its id with remember
+// (which reports whether the id is fresh, e.g. Store.RememberWebhookID, a record every
+// replica shares). It returns why the webhook is refused ("" when it is valid) or the error of
+// remember, in which case the webhook is not accepted.
+func VerifyRemembering(key []byte, headers http.Header, body []byte, remember func(id string, expires time.Time) (fresh bool, err error)) (string, error) {
+	c := &FuncReplayCache{Remember: remember}
+	err := Verify(key, headers, body, DefaultTolerance, c)
+	if c.Err != nil {
+		return "", c.Err
+	}
+	return Reason(err), nil
+}
+
+// FuncReplayCache is a ReplayCache over a function recording an id until it expires and
+// reporting whether it is fresh (a durable record such as Store.RememberWebhookID). When the
+// function fails the id counts as seen, so the webhook is refused, and the error is kept in Err.
+type FuncReplayCache struct {
+	Remember func(id string, expires time.Time) (fresh bool, err error)
+	Err      error
+}
+
+// Seen records id until expires and reports whether it was recorded already.
+func (c *FuncReplayCache) Seen(id string, expires time.Time) bool {
+	fresh, err := c.Remember(id, expires)
+	if err != nil {
+		c.Err = err
+		return true
+	}
+	return !fresh
+}
+
 // ReplayCache remembers webhook ids seen within the tolerance window.
 type ReplayCache interface {
 	// Seen records id until expires and reports whether it was recorded already.

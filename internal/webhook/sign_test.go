@@ -118,3 +118,39 @@ func TestMemoryReplayCacheForgets(t *testing.T) {
 		t.Errorf("cache holds %d ids", len(c.ids))
 	}
 }
+
+// TestVerifyRemembering: the id of a valid webhook goes to remember once; a replay is refused;
+// an invalid one is not recorded; a failing record refuses the webhook with the error.
+func TestVerifyRemembering(t *testing.T) {
+	key := []byte("partner secret")
+	body := []byte(`{"a":1}`)
+	signed := func(id string) http.Header {
+		h := http.Header{}
+		Sign(h, [][]byte{key}, id, time.Now(), body)
+		return h
+	}
+	seen := map[string]bool{}
+	remember := func(id string, expires time.Time) (bool, error) {
+		if time.Until(expires) <= 0 || time.Until(expires) > 2*DefaultTolerance {
+			t.Errorf("expires %v", expires)
+		}
+		fresh := !seen[id]
+		seen[id] = true
+		return fresh, nil
+	}
+	h := signed("msg_1")
+	if reason, err := VerifyRemembering(key, h, body, remember); reason != "" || err != nil {
+		t.Fatalf("first: %q %v", reason, err)
+	}
+	if reason, err := VerifyRemembering(key, h, body, remember); reason != "replayed" || err != nil {
+		t.Errorf("replay: %q %v", reason, err)
+	}
+	if reason, _ := VerifyRemembering([]byte("other"), signed("msg_2"), body, remember); reason != "invalid_signature" || seen["msg_2"] {
+		t.Errorf("bad signature: %q, recorded %v", reason, seen["msg_2"])
+	}
+	boom := errors.New("database down")
+	failing := func(string, time.Time) (bool, error) { return true, boom }
+	if reason, err := VerifyRemembering(key, signed("msg_3"), body, failing); !errors.Is(err, boom) || reason != "" {
+		t.Errorf("failing record: %q %v", reason, err)
+	}
+}
