@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
@@ -254,7 +255,8 @@ func (s *Service) WebhookTarget(ctx context.Context, d *WebhookDelivery) (*Webho
 
 // ConnectionWebhookSecret returns the secret a connection's partner signs its webhooks with
 // (editor role): the connector's webhook secret field (Slash "slashWebhookSecret"; any other
-// connector's "webhook_secret"). A connection without one is invalid for this (4000
+// connector's "webhook_secret"), else the HMAC secret of its first trigger credential that
+// holds one (see credentialWebhookSecret). A connection without one is invalid for this (4000
 // "webhook.no_secret").
 func (s *Service) ConnectionWebhookSecret(ctx context.Context, wsID, id string) (Secret, error) {
 	_, ws, err := s.access(ctx, wsID, RoleEditor)
@@ -274,7 +276,47 @@ func (s *Service) ConnectionWebhookSecret(ctx context.Context, wsID, id string) 
 			return v, nil
 		}
 	}
+	// Without one of its own, the connection's trigger credentials (Versori triggers sign with
+	// an HMAC credential), in order.
+	for _, cid := range c.Credentials.Trigger {
+		cred, err := s.credential(ctx, ws.ID, cid)
+		if err != nil {
+			return Secret{}, err
+		}
+		if v, ok := credentialWebhookSecret(cred); ok {
+			return v, nil
+		}
+	}
 	return Secret{}, Errorf(CodeInvalid, "webhook.no_secret")
+}
+
+// CredentialAuthSchemeKey is the data key under which a credential records the auth scheme it
+// serves (the JSON of a Versori AuthSchemeConfig, whose "schemeType" may be "hmac").
+const CredentialAuthSchemeKey = "_versori_auth_scheme_config"
+
+// credentialWebhookSecret returns the HMAC secret a trigger credential holds: its data under
+// "webhook_secret", "hmac_secret", "hmac" or "secret"; or, for a credential serving an "hmac"
+// auth scheme, its value ("api_key", a Versori string credential) or its bytes
+// ("value_base64", a Versori binary one, given as a "whsec_" secret so WebhookKey decodes it).
+func credentialWebhookSecret(c *Credential) (Secret, bool) {
+	for _, k := range []string{"webhook_secret", "hmac_secret", "hmac", "secret"} {
+		if v, ok := c.Data[k]; ok && !v.IsZero() {
+			return v, true
+		}
+	}
+	var scheme struct {
+		SchemeType string `json:"schemeType"`
+	}
+	if cfg, ok := c.Data[CredentialAuthSchemeKey]; !ok || json.Unmarshal([]byte(cfg.Reveal()), &scheme) != nil || scheme.SchemeType != "hmac" {
+		return Secret{}, false
+	}
+	if v, ok := c.Data["api_key"]; ok && !v.IsZero() {
+		return v, true
+	}
+	if v, ok := c.Data["value_base64"]; ok && !v.IsZero() {
+		return NewSecret("whsec_" + v.Reveal()), true
+	}
+	return Secret{}, false
 }
 
 // RememberWebhookID records the id of a partner's webhook verified through a connection

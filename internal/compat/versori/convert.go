@@ -17,7 +17,7 @@ import (
 // family as data. A credential shared by several connections has one AuthSchemeConfig.
 const (
 	keyType             = "_versori_type"
-	keyAuthSchemeConfig = "_versori_auth_scheme_config"
+	keyAuthSchemeConfig = switchboard.CredentialAuthSchemeKey
 )
 
 // fieldKind says how a Versori data field is stored in the core and rendered back.
