@@ -29,18 +29,13 @@ func (s *Store) ClaimHealthChecks(ctx context.Context, now time.Time, interval, 
 		if err != nil {
 			return err
 		}
-		var ids []any
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(ids) == 0 {
+		claimed, err := scanIDs(rows)
+		if err != nil || len(claimed) == 0 {
 			return err
+		}
+		ids := make([]any, len(claimed))
+		for i, id := range claimed {
+			ids[i] = id
 		}
 		rows, err = tx.QueryContext(ctx, selectConnection+` WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
 			ORDER BY coalesce(c.next_check_at, 0), c.id`, ids...)

@@ -25,6 +25,20 @@ func enqueueWebhooks(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
 	return nil
 }
 
+// scanIDs reads a one-column result of ids and closes rows.
+func scanIDs(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // enqueueWebhook writes the deliveries of ev as an event of type typ.
 func enqueueWebhook(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent, typ string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_endpoints e WHERE workspace_id = ? AND enabled = 1
@@ -32,17 +46,8 @@ func enqueueWebhook(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent, typ stri
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
+	ids, err := scanIDs(rows)
+	if err != nil || len(ids) == 0 {
 		return err
 	}
 	payload, err := sb.WebhookPayload(typ, ev)
