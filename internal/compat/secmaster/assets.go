@@ -26,37 +26,55 @@ func (in *assetRequest) required() error {
 	return nil
 }
 
+// assetInput is a decoded create or replace body: the request with its config parsed and its
+// component resolved.
+type assetInput struct {
+	assetRequest
+	config      map[string]any
+	def         *switchboard.ConnectorDefinition
+	version     string
+	description string
+}
+
+// decodeAsset reads and checks the body both POST and PUT take.
+func (a *Adapter) decodeAsset(w http.ResponseWriter, r *http.Request, wsID string) (*assetInput, error) {
+	in := &assetInput{}
+	if err := httpx.DecodeJSON(w, r, &in.assetRequest, 0); err != nil {
+		return nil, err
+	}
+	if err := in.required(); err != nil {
+		return nil, err
+	}
+	var err error
+	if in.config, err = parseConfig(in.Config); err != nil {
+		return nil, err
+	}
+	if in.def, in.version, err = a.componentVersion(r.Context(), wsID, in.ComponentID, in.ComponentVersionID); err != nil {
+		return nil, err
+	}
+	if in.Description != nil {
+		in.description = *in.Description
+	}
+	return in, nil
+}
+
 func (a *Adapter) createAsset(w http.ResponseWriter, r *http.Request) error {
 	ws, err := a.workspace(r)
 	if err != nil {
 		return err
 	}
-	var in assetRequest
-	if err := httpx.DecodeJSON(w, r, &in, 0); err != nil {
-		return err
-	}
-	if err := in.required(); err != nil {
-		return err
-	}
-	cfg, err := parseConfig(in.Config)
+	in, err := a.decodeAsset(w, r, ws.ID)
 	if err != nil {
 		return err
-	}
-	def, version, err := a.componentVersion(r.Context(), ws.ID, in.ComponentID, in.ComponentVersionID)
-	if err != nil {
-		return err
-	}
-	desc := ""
-	if in.Description != nil {
-		desc = *in.Description
 	}
 	c, _, err := a.svc.CreateConnection(r.Context(), ws.ID, switchboard.ConnectionInput{
-		ConnectorID: def.Connector.ID, ConnectorVersion: version, Name: in.Name, Description: desc, Config: cfg,
+		ConnectorID: in.def.Connector.ID, ConnectorVersion: in.version, Name: in.Name, Description: in.description,
+		Config: in.config,
 	}, "")
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, assetResponse{Code: successCode, Asset: assetOut(c, ws, def)})
+	httpx.WriteJSON(w, http.StatusOK, assetResponse{Code: successCode, Asset: assetOut(c, ws, in.def)})
 	return nil
 }
 
@@ -211,36 +229,21 @@ func (a *Adapter) updateAsset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in assetRequest
-	if err := httpx.DecodeJSON(w, r, &in, 0); err != nil {
-		return err
-	}
-	if err := in.required(); err != nil {
-		return err
-	}
-	cfg, err := parseConfig(in.Config)
+	in, err := a.decodeAsset(w, r, ws.ID)
 	if err != nil {
 		return err
 	}
-	def, version, err := a.componentVersion(r.Context(), ws.ID, in.ComponentID, in.ComponentVersionID)
-	if err != nil {
-		return err
-	}
-	if def.Connector.ID != cur.ConnectorID {
+	if in.def.Connector.ID != cur.ConnectorID {
 		return switchboard.Invalid("component_id", "read_only")
 	}
-	desc := ""
-	if in.Description != nil {
-		desc = *in.Description
-	}
 	c, err := a.svc.UpdateConnection(r.Context(), ws.ID, id, switchboard.ConnectionPatch{
-		Name: &in.Name, Description: &desc, ConnectorVersion: &version,
-		Config: cfg, ReplaceConfig: true, SecretMask: secretMask,
+		Name: &in.Name, Description: &in.description, ConnectorVersion: &in.version,
+		Config: in.config, ReplaceConfig: true, SecretMask: secretMask,
 	}, 0)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, assetResponse{Code: successCode, Asset: assetOut(c, ws, def)})
+	httpx.WriteJSON(w, http.StatusOK, assetResponse{Code: successCode, Asset: assetOut(c, ws, in.def)})
 	return nil
 }
 
