@@ -216,8 +216,10 @@ func (s *Service) CreateConnection(ctx context.Context, wsID string, in Connecti
 	if err != nil {
 		return nil, false, err
 	}
-	hash := requestHash(in, cs.secrets)
+	// Only a create with an Idempotency-Key can be replayed; others skip the hashing.
+	var hash string
 	if idempotencyKey != "" {
+		hash = requestHash(in, cs.secrets)
 		if prev, err := s.replay(ctx, ws.ID, idempotencyKey, hash); prev != nil || err != nil {
 			return prev, prev != nil, err
 		}
