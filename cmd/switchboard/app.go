@@ -37,6 +37,11 @@ func env(name, def string) string {
 	return def
 }
 
+// usageError marks a command line that could not be parsed (exit code 2).
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
 // Run runs the command line args and returns the exit code: 0 success, 1 failure, 2 usage.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := &options{stdout: stdout, stderr: stderr}
@@ -56,9 +61,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pf.StringVar(&o.keyring, "keyring", env("SWITCHBOARD_KEYRING", ""), "keyring file of id-tagged 32-byte keys (env SWITCHBOARD_KEYRING; default DATA_DIR/keyring)")
 	root.AddCommand(serveCmd(o), migrateCmd(o), apikeyCmd(o), accesskeyCmd(o), keysCmd(o), tokenCmd(o))
 	root.AddCommand(sealBodyCmd(o))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
-		if strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "flag") {
+		// cobra reports an unknown command only in its text; flag errors come typed from
+		// SetFlagErrorFunc, so no other error is taken for a usage error by its wording.
+		if _, ok := errors.AsType[usageError](err); ok || strings.HasPrefix(err.Error(), "unknown command") {
 			return 2
 		}
 		return 1
