@@ -50,7 +50,9 @@ func TestServeDeliversWebhooks(t *testing.T) {
 			count := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
 
 			b := newBackend(t, d)
-			p := startServe(t, nil, append(b.flags(), "--outbound-allow", "127.0.0.1/32")...)
+			// Health checks off: a check of the new connection would announce a status change
+			// too, and this test counts exactly the events it causes.
+			p := startServe(t, nil, append(b.flags(), "--outbound-allow", "127.0.0.1/32", "--health-interval", "0")...)
 			key := parseBootstrap(t, p.stderr.String()).key
 			r := p.do("POST", "/v1/workspaces/default/webhook-endpoints", key, map[string]any{"url": rcv.URL + "/in"}).
 				expect(t, http.StatusCreated, "register endpoint")
@@ -78,7 +80,7 @@ func TestServeDeliversWebhooks(t *testing.T) {
 			p.stop()
 
 			// Restarted without workers: the next event waits in the outbox.
-			q := startServe(t, nil, append(b.flags(), "--outbound-allow", "127.0.0.1/32", "--webhook-workers", "0")...)
+			q := startServe(t, nil, append(b.flags(), "--outbound-allow", "127.0.0.1/32", "--health-interval", "0", "--webhook-workers", "0")...)
 			q.createConnection(key, "default", "erp", "tok-2")
 			time.Sleep(300 * time.Millisecond)
 			if n := count(); n != 1 {
