@@ -39,6 +39,12 @@ func (s *Service) openToken(ctx context.Context, t *ConnectionToken) (*Connectio
 // connectionToken returns a connection's OAuth2 token, refreshed first when it expires within
 // the margin; nil when the connection has none.
 func (s *Service) connectionToken(ctx context.Context, c *Connection) (*ConnectionToken, error) {
+	// Only a connector version with an OAuth2 configuration gets tokens (through the connect
+	// flow or the client credentials grant), and versions do not change: any other connection
+	// skips the read, which every credentials read of a non-OAuth connection paid for nothing.
+	if _, _, _, err := s.oauthSpecOf(ctx, c.WorkspaceID, c.ConnectorID, c.ConnectorVersion); ErrorCode(err) == CodeInvalid {
+		return nil, nil
+	}
 	t, err := s.store.GetConnectionToken(ctx, c.WorkspaceID, c.ID)
 	if ErrorCode(err) == CodeNotFound && s.oauth != nil {
 		// A connector on the client credentials grant gets its token on first use: an

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
@@ -117,5 +118,113 @@ func BenchmarkListConnections(b *testing.B) {
 		for b.Loop() {
 			c.do(b, "GET", "/v1/workspaces/default/connections?page_size=100", nil, http.StatusOK)
 		}
+	})
+}
+
+// seedBench creates n kafka connections through the service and returns their ids.
+func seedBench(b *testing.B, e *testenv.Env, n int) []string {
+	b.Helper()
+	ctx := switchboard.WithPrincipal(b.Context(), switchboard.SystemPrincipal(switchboard.DefaultID))
+	ids := make([]string, n)
+	for i := range n {
+		c, _, err := e.Service.CreateConnection(ctx, "default", switchboard.ConnectionInput{
+			ConnectorID: "kafka", Name: fmt.Sprintf("seed-%05d", i),
+			Config: map[string]any{"kafkaAddr": "10.0.0.1:9092", "userName": "svc", "password": "bench-password-0123456789"},
+		}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// Service-level benchmarks: the hot paths without HTTP, JSON or auth, on each driver.
+
+func BenchmarkServiceCreateConnection(b *testing.B) {
+	benchDrivers(b, func(b *testing.B, e *testenv.Env) {
+		ctx := switchboard.WithPrincipal(b.Context(), switchboard.SystemPrincipal(switchboard.DefaultID))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			_, _, err := e.Service.CreateConnection(ctx, "default", switchboard.ConnectionInput{
+				ConnectorID: "kafka", Name: fmt.Sprintf("svc-bench-%d", i),
+				Config: map[string]any{"kafkaAddr": "10.0.0.1:9092", "userName": "svc", "password": "bench-password-0123456789"},
+			}, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkServiceGetCredentials(b *testing.B) {
+	benchDrivers(b, func(b *testing.B, e *testenv.Env) {
+		ids := seedBench(b, e, 100)
+		ctx := switchboard.WithPrincipal(b.Context(), switchboard.SystemPrincipal(switchboard.DefaultID))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			c, err := e.Service.GetCredentials(ctx, "default", ids[i%len(ids)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c.Connection.Secrets["password"].Reveal() == "" {
+				b.Fatal("no secret")
+			}
+		}
+	})
+}
+
+func BenchmarkServiceListConnections(b *testing.B) {
+	benchDrivers(b, func(b *testing.B, e *testenv.Env) {
+		seedBench(b, e, 300)
+		ctx := switchboard.WithPrincipal(b.Context(), switchboard.SystemPrincipal(switchboard.DefaultID))
+		b.ReportAllocs()
+		for b.Loop() {
+			items, _, err := e.Service.ListConnections(ctx, "default", switchboard.ConnectionFilter{Page: switchboard.Page{Limit: 100}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(items) != 100 {
+				b.Fatalf("%d items, want 100", len(items))
+			}
+		}
+	})
+}
+
+// Parallel benchmarks: 16 goroutines per CPU over HTTP, to see throughput with shared commits.
+
+func BenchmarkParallelCredentials(b *testing.B) {
+	benchDrivers(b, func(b *testing.B, e *testenv.Env) {
+		ids := seedBench(b, e, 100)
+		c := benchClient{e: e, token: e.OwnerKey}
+		b.ReportAllocs()
+		b.SetParallelism(16)
+		var n atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := n.Add(1)
+				c.do(b, "GET", "/v1/workspaces/default/connections/"+ids[int(i)%len(ids)]+"/credentials", nil, http.StatusOK)
+			}
+		})
+	})
+}
+
+func BenchmarkParallelCreate(b *testing.B) {
+	benchDrivers(b, func(b *testing.B, e *testenv.Env) {
+		c := benchClient{e: e, token: e.OwnerKey}
+		b.ReportAllocs()
+		b.SetParallelism(16)
+		var n atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				body := fmt.Appendf(nil, `{"connector_id":"kafka","connection_name":"par-%d","config":`+
+					`{"kafkaAddr":"10.0.0.1:9092","userName":"svc","password":"bench-password-0123456789"}}`, n.Add(1))
+				c.do(b, "POST", "/v1/workspaces/default/connections", body, http.StatusCreated)
+			}
+		})
 	})
 }

@@ -62,10 +62,55 @@ func (j jsonCol) Scan(src any) error {
 	default:
 		return fmt.Errorf("sqlite: JSON column holds %T", src)
 	}
+	if emptyJSON(b, j.dst) {
+		return nil
+	}
 	if err := json.Unmarshal(b, j.dst); err != nil {
 		return fmt.Errorf("sqlite: decode %T: %w", j.dst, err)
 	}
 	return nil
+}
+
+// emptyJSON decodes the empty documents most rows hold ("null", "[]", "{}") into the common
+// destination types without encoding/json, with the same result json.Unmarshal gives: a
+// list of a hundred connections has six JSON columns per row, most of them empty, and
+// decoding them was a third of the list's time. It reports whether it handled b.
+func emptyJSON(b []byte, dst any) bool {
+	switch string(b) {
+	case "null":
+		switch d := dst.(type) {
+		case *[]string:
+			*d = nil
+		case *map[string]any:
+			*d = nil
+		case *map[string]string:
+			*d = nil
+		default:
+			return false
+		}
+	case "[]":
+		d, ok := dst.(*[]string)
+		if !ok {
+			return false
+		}
+		*d = []string{}
+	case "{}":
+		switch d := dst.(type) {
+		case *map[string]any:
+			if *d == nil {
+				*d = map[string]any{}
+			}
+		case *map[string]string:
+			if *d == nil {
+				*d = map[string]string{}
+			}
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // rawCol scans a TEXT JSON column into a json.RawMessage; NULL or "" is nil.

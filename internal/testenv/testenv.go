@@ -23,6 +23,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/seal"
 	"github.com/switchboardhq/switchboard/internal/server"
 	"github.com/switchboardhq/switchboard/internal/sqlite"
+	"github.com/switchboardhq/switchboard/internal/storecache"
 )
 
 // Drivers are the storage drivers every API test runs on.
@@ -152,10 +153,12 @@ func (e *Env) start(t testing.TB, opts []Option) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Service, err = switchboard.NewService(e.Store, e.Envelope, defs); err != nil {
+	// As serve does: the service and the authenticator share the workspace and API key cache.
+	cached := storecache.Wrap(e.Store)
+	if e.Service, err = switchboard.NewService(cached, e.Envelope, defs); err != nil {
 		t.Fatal(err)
 	}
-	authn, err := auth.New(ctx, e.Store, auth.Config{HS256Secret: []byte(JWTSecret), AccessKeys: e.Service})
+	authn, err := auth.New(ctx, cached, auth.Config{HS256Secret: []byte(JWTSecret), AccessKeys: e.Service})
 	if err != nil {
 		t.Fatal(err)
 	}
