@@ -15,6 +15,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/oauth"
 	"github.com/switchboardhq/switchboard/internal/outbound"
 	"github.com/switchboardhq/switchboard/internal/server"
+	"github.com/switchboardhq/switchboard/internal/storecache"
 	"github.com/switchboardhq/switchboard/internal/webhook"
 )
 
@@ -94,7 +95,10 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, err := newService(store, env)
+	// The service and the authenticator share one cache of workspaces and API keys, so a
+	// key revoked through the service is refused by the authenticator at once.
+	cached := storecache.Wrap(store)
+	svc, err := newService(cached, env)
 	if err != nil {
 		return err
 	}
@@ -103,7 +107,7 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		return err
 	}
 	svc.SetHealthChecker(health.New(outbound.Config{Allow: allow}))
-	authn, err := auth.New(ctx, store, auth.Config{
+	authn, err := auth.New(ctx, cached, auth.Config{
 		HS256Secret: []byte(so.hs256Secret), JWKSURL: so.jwksURL, Issuer: so.issuer, Audience: so.audience,
 		AccessKeys: svc,
 	})
