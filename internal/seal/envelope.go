@@ -57,9 +57,9 @@ type Envelope struct {
 	store DataKeyStore
 	ring  *Keyring
 
-	// cache holds unwrapped data keys by workspace id. A data key never changes (a rewrap
-	// changes only its wrapping), so an entry stays right across rotations and needs no
-	// invalidation.
+	// cache holds unwrapped data keys by workspace id, at most cacheMax. A data key never
+	// changes (a rewrap changes only its wrapping), so an entry stays right across rotations;
+	// Rewrap drops them all the same, so none outlives the key that unwrapped it.
 	mu       sync.RWMutex
 	cache    map[string]cipher.AEAD
 	cacheMax int
@@ -188,6 +188,13 @@ func (e *Envelope) unwrap(dk *switchboard.DataKey) (cipher.AEAD, error) {
 	}
 	defer clear(raw)
 	return newAEAD(raw)
+}
+
+// forget drops every cached data key.
+func (e *Envelope) forget() {
+	e.mu.Lock()
+	clear(e.cache)
+	e.mu.Unlock()
 }
 
 // remember caches an unwrapped data key, evicting an arbitrary entry when the cache is full.

@@ -219,7 +219,10 @@ func TestRotation(t *testing.T) {
 	if _, ok := s.checks["k2"]; !ok {
 		t.Error("Rewrap did not record the check value of the active key")
 	}
-	// Readable by this Envelope (cached) and a new one (unwraps with k2).
+	if len(e.cache) != 0 {
+		t.Errorf("%d data keys still cached after the rewrap, want 0", len(e.cache))
+	}
+	// Readable by this Envelope (unwraps again, with k2) and a new one.
 	fresh := New(s, ring)
 	for _, b := range before {
 		mustOpen(t, e, b.ws, "o", "f", b.ct, []byte(b.ws))

@@ -176,6 +176,10 @@ func (e *Envelope) Rewrap(ctx context.Context, progress func(done, total int)) (
 	}
 	todo := slices.DeleteFunc(dks, func(dk *switchboard.DataKey) bool { return dk.KEKID == activeID })
 
+	// Cached data keys are dropped once the re-wrap ends (they were unwrapped by keys that may
+	// now be retired; the next use unwraps each again with the active key). A data key itself
+	// does not change, so a request that used a cached one meanwhile was still right.
+	defer e.forget()
 	var n int
 	var failed []string
 	for i, dk := range todo {

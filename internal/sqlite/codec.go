@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	sb "github.com/switchboardhq/switchboard"
 )
 
 // Times are stored as microseconds since the Unix epoch: switchboard.Now keeps microseconds,
@@ -85,15 +87,26 @@ func emptyJSON(b []byte, dst any) bool {
 			*d = nil
 		case *map[string]string:
 			*d = nil
+		case *[]sb.Variable:
+			*d = nil
 		default:
 			return false
 		}
 	case "[]":
-		d, ok := dst.(*[]string)
+		switch d := dst.(type) {
+		case *[]string:
+			*d = []string{}
+		case *[]sb.Variable:
+			*d = []sb.Variable{}
+		default:
+			return false
+		}
+	case `{"action":[],"trigger":[]}`:
+		d, ok := dst.(*sb.CredentialRefs)
 		if !ok {
 			return false
 		}
-		*d = []string{}
+		d.Action, d.Trigger = []string{}, []string{}
 	case "{}":
 		switch d := dst.(type) {
 		case *map[string]any:
