@@ -60,7 +60,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pf.StringVar(&o.databaseURL, "database-url", env("SWITCHBOARD_DATABASE_URL", ""), "postgres://... selects PostgreSQL instead of the embedded SQLite (env SWITCHBOARD_DATABASE_URL)")
 	pf.StringVar(&o.keyring, "keyring", env("SWITCHBOARD_KEYRING", ""), "keyring file of id-tagged 32-byte keys (env SWITCHBOARD_KEYRING; default DATA_DIR/keyring)")
 	root.AddCommand(serveCmd(o), migrateCmd(o), apikeyCmd(o), accesskeyCmd(o), keysCmd(o), tokenCmd(o))
-	root.AddCommand(sealBodyCmd(o))
+	root.AddCommand(sealBodyCmd(o), benchCmd(o))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
