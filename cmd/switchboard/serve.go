@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"time"
 
@@ -37,6 +39,9 @@ type serveOptions struct {
 
 	// webhookWorkers is how many webhook deliveries this replica sends at once (0: none).
 	webhookWorkers int
+
+	logLevel  string
+	debugAddr string
 }
 
 func serveCmd(o *options) *cobra.Command {
@@ -56,6 +61,8 @@ func serveCmd(o *options) *cobra.Command {
 	f.StringVar(&so.issuer, "jwt-issuer", env("SWITCHBOARD_JWT_ISSUER", ""), "required JWT iss (env SWITCHBOARD_JWT_ISSUER)")
 	f.StringVar(&so.audience, "jwt-audience", env("SWITCHBOARD_JWT_AUDIENCE", ""), "required JWT aud (env SWITCHBOARD_JWT_AUDIENCE)")
 	f.Int64Var(&so.bodyLimit, "body-limit", 1<<20, "largest request body in bytes")
+	f.StringVar(&so.logLevel, "log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info (logs every request), warn or error (env SWITCHBOARD_LOG_LEVEL)")
+	f.StringVar(&so.debugAddr, "debug-addr", env("SWITCHBOARD_DEBUG_ADDR", ""), "serve Go's pprof profiles at this address under /debug/pprof/ (off by default; keep it on loopback; env SWITCHBOARD_DEBUG_ADDR)")
 	f.DurationVar(&so.grace, "shutdown-grace", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	f.DurationVar(&so.healthInterval, "health-interval", 5*time.Minute, "how often each connection's health check runs (0 disables the scheduler; POST .../test still works)")
 	f.StringSliceVar(&so.outboundAllow, "outbound-allow", nil, "CIDRs outbound requests (health checks, webhooks) may reach although private, loopback or link-local (e.g. 10.0.0.0/8)")
@@ -72,6 +79,11 @@ func serveCmd(o *options) *cobra.Command {
 
 func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	ctx := cmd.Context()
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(so.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level (or SWITCHBOARD_LOG_LEVEL) %q: want debug, info, warn or error", so.logLevel)}
+	}
+	o.log = slog.New(slog.NewTextHandler(o.stderr, &slog.HandlerOptions{Level: level}))
 	// Packages that log through the default logger (auth, httpx) log like the rest of serve.
 	slog.SetDefault(o.log)
 	if so.webhookWorkers < 0 {
@@ -118,6 +130,14 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	ln, err := net.Listen("tcp", so.addr)
 	if err != nil {
 		return err
+	}
+	if so.debugAddr != "" {
+		stop, err := serveDebug(so.debugAddr, o.log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
 	}
 	// Bootstrap only once nothing can fail before the banner: the owner key is shown on the
 	// first start only, and a start that failed after creating it (port taken, bad JWT
@@ -172,4 +192,23 @@ func (o *options) storageName() string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// serveDebug serves the pprof handlers on their own listener, apart from the API (which
+// never exposes them), and returns the function that stops it.
+func serveDebug(addr string, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("debug listener (pprof)", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// --debug-addr serves Go's profiles on a listener of its own; the API never does.
+func TestServeDebugAddr(t *testing.T) {
+	t.Parallel()
+	b := newBackend(t, "sqlite")
+	debug := freePort(t)
+	p := startServe(t, nil, append(b.flags(), "--health-interval", "0", "--debug-addr", debug)...)
+	boot := parseBootstrap(t, p.stderr.String())
+	resp, err := client.Get("http://" + debug + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "serve") {
+		t.Fatalf("debug listener: %d %q", resp.StatusCode, body)
+	}
+	if r := p.do("GET", "/debug/pprof/cmdline", boot.key, nil); r.status == http.StatusOK {
+		t.Fatalf("the API port serves pprof: %d", r.status)
+	}
+	p.stop()
+}
+
+// --log-level warn drops the access log line of every request; info (the default) keeps it.
+func TestServeLogLevel(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		level       string
+		wantRequest bool
+	}{{"info", true}, {"warn", false}} {
+		t.Run(tc.level, func(t *testing.T) {
+			t.Parallel()
+			b := newBackend(t, "sqlite")
+			// Bootstrap at info level (the listening line tells the test where serve is).
+			p := startServe(t, nil, append(b.flags(), "--health-interval", "0")...)
+			boot := parseBootstrap(t, p.stderr.String())
+			p.stop()
+			env := []string{"SWITCHBOARD_LOG_LEVEL=" + tc.level}
+			addr := freePort(t)
+			p = start(t, "", env, append([]string{"serve", "--addr", addr, "--health-interval", "0"}, b.flags()...)...)
+			p.addr, p.base = addr, "http://"+addr
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				resp, err := client.Get(p.base + "/healthz")
+				if err == nil {
+					resp.Body.Close()
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("serve did not answer: %v\n%s", err, redact(p.stderr.String()))
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			p.do("GET", "/v1/workspaces/default/connections", boot.key, nil).expect(t, http.StatusOK, "list")
+			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if code := p.wait(10 * time.Second); code != 0 {
+				t.Fatalf("exit %d after SIGTERM", code)
+			}
+			if got := strings.Contains(p.stderr.String(), "msg=request"); got != tc.wantRequest {
+				t.Errorf("level %s: access log line present = %v, want %v\n%s", tc.level, got, tc.wantRequest, redact(p.stderr.String()))
+			}
+		})
+	}
+}
