@@ -8,7 +8,9 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,19 +18,33 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/groupcommit"
 )
 
 // Store is a switchboard.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// writer, when set, runs every inTx through one connection that batches concurrent
+	// writes into shared transactions (group commit); nil runs each in its own transaction.
+	writer *groupcommit.Writer[pgx.Tx]
+	// txs counts the transactions inTx ran when writer is nil.
+	txs atomic.Uint64
 }
 
 var _ switchboard.Store = (*Store)(nil)
 
 // Open migrates the database named by dsn (a URL or key=value connection string; empty takes
 // the PG* environment variables) to the newest schema and returns a Store on it. Errors are
-// *switchboard.Error: CodeUnavailable when the database cannot be reached.
+// *switchboard.Error: CodeUnavailable when the database cannot be reached. Its connections
+// commit with synchronous_commit on (or another durable value the DSN or server sets, see
+// durableCommits): a write returns once it is flushed to disk.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return open(ctx, dsn, false)
+}
+
+// open opens a Store whose writes share transactions (group commit) when batched is true;
+// Open does not, see inTx. The batched store is kept to measure that choice again.
+func open(ctx context.Context, dsn string, batched bool) (*Store, error) {
 	if err := Migrate(ctx, dsn); err != nil {
 		return nil, err
 	}
@@ -36,17 +52,46 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, switchboard.Internal(fmt.Errorf("postgres: parse dsn: %w", err))
 	}
+	cfg.AfterConnect = durableCommits
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, translate(fmt.Errorf("postgres: open pool: %w", err), "")
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	if batched {
+		s.writer = groupcommit.New(s.beginBatch, groupcommit.DefaultMaxBatch)
+	}
+	return s, nil
 }
 
-// Close releases the pool. It is safe to call more than once.
+// durableCommits turns synchronous_commit back on for a connection that a server, role,
+// database or DSN setting opened with it off: a write is acknowledged only once its commit
+// is flushed to disk. The other values (local, remote_write, on, remote_apply) all flush
+// locally and are kept.
+func durableCommits(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, `SELECT set_config('synchronous_commit', 'on', false)
+		WHERE current_setting('synchronous_commit') = 'off'`)
+	return err
+}
+
+// Close waits for the writes under way, then releases the pool. It is safe to call more
+// than once.
 func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.Close()
+	}
 	s.pool.Close()
 	return nil
+}
+
+// WriteStats returns how many transactions the writes have run in and how many writes
+// there were: writes / batches is how many writes share each commit.
+func (s *Store) WriteStats() (batches, writes uint64) {
+	if s.writer != nil {
+		return s.writer.Stats()
+	}
+	n := s.txs.Load()
+	return n, n
 }
 
 // Ping checks the database answers.
@@ -74,8 +119,14 @@ type querier interface {
 // inTx runs fn in a transaction and writes ev (when not nil) in the same one, so a change and
 // its audit event are committed together or not at all. kv are the Args of a Conflict the
 // transaction runs into (see translate).
+//
+// Each write has its own transaction, unlike the SQLite store's group commit: PostgreSQL
+// already lets the transactions committing together share one WAL flush, and runs them on
+// several connections at once, while a batch runs its writes one after the other on one
+// connection, a round trip per statement. BenchmarkGroupCommit (32 writers, 2 cores, 2026-11)
+// measured about 2,000-2,250 creates/s this way and 1,200-1,300 batched (16 writes a batch).
 func (s *Store) inTx(ctx context.Context, ev *switchboard.AuditEvent, fn func(tx pgx.Tx) error, kv ...any) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	write := func(ctx context.Context, tx pgx.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -83,7 +134,16 @@ func (s *Store) inTx(ctx context.Context, ev *switchboard.AuditEvent, fn func(tx
 			return insertAudit(ctx, tx, ev)
 		}
 		return nil
-	})
+	}
+	if s.writer == nil {
+		s.txs.Add(1)
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return write(ctx, tx) })
+		return translate(err, "", kv...)
+	}
+	err := s.writer.Do(ctx, write)
+	if errors.Is(err, groupcommit.ErrClosed) || errors.Is(err, groupcommit.ErrAborted) {
+		return unavailable(err)
+	}
 	return translate(err, "", kv...)
 }
 
