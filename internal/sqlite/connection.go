@@ -120,10 +120,15 @@ func scanConnection(r rowScanner) (*sb.Connection, error) {
 
 // GetConnection returns one connection of a workspace with its usage count.
 func (s *Store) GetConnection(ctx context.Context, workspaceID, id string) (*sb.Connection, error) {
+	if c, ok := s.conns.get(workspaceID, id); ok {
+		return c, nil
+	}
+	gen := s.conns.begin()
 	c, err := scanConnection(s.read.QueryRowContext(ctx, selectConnection+` WHERE c.workspace_id = ? AND c.id = ?`, workspaceID, id))
 	if err != nil {
 		return nil, s.notFound(err, "connection")
 	}
+	s.conns.put(gen, c)
 	return c, nil
 }
 

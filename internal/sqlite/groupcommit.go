@@ -14,7 +14,10 @@ import (
 
 // batch is one group-commit transaction on the write connection. Each write runs inside
 // its own SAVEPOINT, so that a failing write is undone alone.
-type batch struct{ tx *sql.Tx }
+type batch struct {
+	tx    *sql.Tx
+	conns *connCache // told when the transaction has ended, to drop the rows it changed
+}
 
 var _ groupcommit.Batch[*sql.Tx] = batch{}
 
@@ -23,7 +26,7 @@ func (s *Store) beginBatch(ctx context.Context) (groupcommit.Batch[*sql.Tx], err
 	if err != nil {
 		return nil, err
 	}
-	return batch{tx}, nil
+	return batch{tx: tx, conns: s.conns}, nil
 }
 
 func (b batch) Tx() *sql.Tx { return b.tx }
@@ -46,8 +49,17 @@ func (b batch) RollbackTo(ctx context.Context, _ *sql.Tx) error {
 	return err
 }
 
-func (b batch) Commit(context.Context) error   { return b.tx.Commit() }
-func (b batch) Rollback(context.Context) error { return b.tx.Rollback() }
+// Commit commits the batch; then (committed or not) the connection rows it changed leave the
+// cache, so no read after this returns is served an older row.
+func (b batch) Commit(context.Context) error {
+	defer b.conns.settle()
+	return b.tx.Commit()
+}
+
+func (b batch) Rollback(context.Context) error {
+	defer b.conns.settle()
+	return b.tx.Rollback()
+}
 
 // openWriteDB opens the write pool on connections whose statements, once started, run to
 // their end even if the caller's context is canceled meanwhile. The writes of a batch share
@@ -59,15 +71,21 @@ func (b batch) Rollback(context.Context) error { return b.tx.Rollback() }
 //
 // The connections also keep their statements prepared (see writeConn): the writer runs
 // every write on one goroutine, so the time SQLite spends parsing is time no write commits.
-func openWriteDB(name string) (*sql.DB, error) {
+//
+// onChange, when not nil, is SQLite's pre-update hook of the connections: it sees every row
+// changed through them (the connection row cache uses it).
+func openWriteDB(name string, onChange sqlite.PreUpdateHookFn) (*sql.DB, error) {
 	c, err := sqlite.NewConnector(name)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	return sql.OpenDB(writeConnector{c}), nil
+	return sql.OpenDB(writeConnector{Connector: c, onChange: onChange}), nil
 }
 
-type writeConnector struct{ driver.Connector }
+type writeConnector struct {
+	driver.Connector
+	onChange sqlite.PreUpdateHookFn
+}
 
 // conn is what database/sql uses of a modernc.org/sqlite connection.
 type conn interface {
@@ -90,6 +108,14 @@ func (c writeConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		dc.Close()
 		return nil, fmt.Errorf("sqlite: driver connection %T lacks context methods", dc)
+	}
+	if c.onChange != nil {
+		hr, ok := dc.(sqlite.HookRegisterer)
+		if !ok {
+			dc.Close()
+			return nil, fmt.Errorf("sqlite: driver connection %T cannot register hooks", dc)
+		}
+		hr.RegisterPreUpdateHook(c.onChange)
 	}
 	return &writeConn{conn: full, stmts: map[string]*cachedStmt{}}, nil
 }

@@ -34,6 +34,9 @@ type Store struct {
 	// read serves queries from several connections; in WAL mode they read a snapshot and
 	// never wait behind the writer.
 	read *readDB
+	// conns caches connection rows read by id; the write connection's pre-update hook and
+	// the writer's commits keep it right (see connCache).
+	conns *connCache
 	// writer runs every inTx on the write connection, many at a time in one transaction
 	// (group commit): concurrent writes share one sync of the WAL instead of paying one each.
 	writer *groupcommit.Writer[*sql.Tx]
@@ -83,6 +86,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	mdb.SetMaxOpenConns(1)
 	err = migrate(ctx, mdb)
+	var watch *changeWatch
+	if err == nil {
+		watch, err = newChangeWatch(ctx, mdb)
+	}
 	if cerr := mdb.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("sqlite: migrate: %w", cerr)
 	}
@@ -93,7 +100,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	write, err := openWriteDB(name)
+	write, err := openWriteDB(name, watch.hook)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +116,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{write: write, read: newReadDB(read)}
+	s := &Store{write: write, read: newReadDB(read), conns: watch.cache}
 	s.writer = groupcommit.New(s.beginBatch, groupcommit.DefaultMaxBatch)
 	return s, nil
 }

@@ -1,0 +1,132 @@
+package sqlite
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	sb "github.com/switchboardhq/switchboard"
+)
+
+// TestConnectionCacheFollowsWrites reads a connection through the cache after every kind of
+// change to it: each read shows the change at once.
+func TestConnectionCacheFollowsWrites(t *testing.T) {
+	t.Parallel()
+	f := newGCFixture(t)
+	ctx := t.Context()
+	c, ev := f.connection("cached")
+	if err := f.s.CreateConnection(ctx, c, ev); err != nil {
+		t.Fatal(err)
+	}
+	read := func() *sb.Connection {
+		t.Helper()
+		got, err := f.s.GetConnection(ctx, f.ws.ID, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	first := read()
+	hits := f.s.conns.hits.Load()
+	// A caller changing what it got does not change what the next caller gets.
+	first.Name, first.Config["host"], first.Tags[0] = "mutated", "mutated", "mutated"
+	second := read()
+	if f.s.conns.hits.Load() != hits+1 {
+		t.Errorf("second read was not served from the cache")
+	}
+	if second.Name != "cached" || second.Config["host"] != "kafka.example" || second.Tags[0] != "eu" {
+		t.Fatalf("cached row changed by a caller: %+v", second)
+	}
+
+	second.Name, second.Description = "renamed", "new description"
+	if err := f.s.UpdateConnection(ctx, second, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got.Name != "renamed" || got.Revision != 2 {
+		t.Fatalf("after update: name %q revision %d, want renamed 2", got.Name, got.Revision)
+	}
+
+	u := &sb.Usage{ID: sb.NewID(sb.PrefixUsage), WorkspaceID: f.ws.ID, ConnectionID: c.ID, Consumer: "svc-a", CreatedAt: sb.Now()}
+	if err := f.s.CreateUsage(ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got.UsageCount != 1 {
+		t.Fatalf("after a usage: usage count %d, want 1", got.UsageCount)
+	}
+	if err := f.s.DeleteUsage(ctx, f.ws.ID, c.ID, u.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got.UsageCount != 0 {
+		t.Fatalf("after removing the usage: usage count %d, want 0", got.UsageCount)
+	}
+
+	// Another workspace's caller never gets the row, cached or not.
+	if _, err := f.s.GetConnection(ctx, "ws_other", c.ID); sb.ErrorCode(err) != sb.CodeNotFound {
+		t.Fatalf("read from another workspace: %v, want NotFound", err)
+	}
+
+	if err := f.s.DeleteConnection(ctx, f.ws.ID, c.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.GetConnection(ctx, f.ws.ID, c.ID); sb.ErrorCode(err) != sb.CodeNotFound {
+		t.Fatalf("after delete: %v, want NotFound", err)
+	}
+}
+
+// TestConnectionCacheNeverGoesBack updates one connection from one goroutine while readers
+// read it: once an update has returned, no read that starts later shows an older revision.
+func TestConnectionCacheNeverGoesBack(t *testing.T) {
+	t.Parallel()
+	f := newGCFixture(t)
+	ctx := t.Context()
+	c, ev := f.connection("raced")
+	if err := f.s.CreateConnection(ctx, c, ev); err != nil {
+		t.Fatal(err)
+	}
+	const updates = 200
+	var committed atomic.Int64
+	committed.Store(1)
+	var stale atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				floor := committed.Load()
+				got, err := f.s.GetConnection(ctx, f.ws.ID, c.ID)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got.Revision < floor {
+					stale.Add(1)
+				}
+			}
+		}()
+	}
+	cur, err := f.s.GetConnection(ctx, f.ws.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range updates {
+		if err := f.s.UpdateConnection(ctx, cur, nil); err != nil {
+			t.Fatal(err)
+		}
+		committed.Store(cur.Revision)
+	}
+	close(done)
+	wg.Wait()
+	if n := stale.Load(); n != 0 {
+		t.Fatalf("%d reads showed a revision older than one already committed", n)
+	}
+	if f.s.conns.hits.Load() == 0 {
+		t.Errorf("no read was served from the cache")
+	}
+}
