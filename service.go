@@ -26,6 +26,7 @@ type Service struct {
 
 	health HealthChecker // nil: no checks (see SetHealthChecker)
 	oauth  *oauthState   // nil: no OAuth2 flows (see SetOAuth)
+	reads  *readAudit    // nil: credential reads write their audit event before answering
 }
 
 type builtinConnector struct {

@@ -604,7 +604,7 @@ func (s *Service) GetCredentials(ctx context.Context, wsID, id string) (*Connect
 	ev := s.event(ctx, p, ws, "connection.credentials.read", "connection", c.ID, map[string]any{
 		"credentials": c.Credentials.All(),
 	})
-	if err := s.store.AppendAudit(ctx, ev); err != nil {
+	if err := s.appendReadAudit(ctx, ev); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -261,10 +261,10 @@ type Store interface {
 	// pruned. NotFound when the connection does not exist.
 	RememberWebhookID(ctx context.Context, workspaceID, connectionID, webhookID string, expiresAt time.Time) (fresh bool, err error)
 
-	// AppendAudit inserts one audit event on its own. Like every audit write it also enqueues
-	// a WebhookDelivery, in the same transaction, for each type of WebhookEvents(ev) and each
-	// enabled endpoint of the workspace subscribed to it.
-	AppendAudit(ctx context.Context, ev *AuditEvent) error
+	// AppendAudit inserts audit events on their own, all in one transaction. Like every audit
+	// write it also enqueues a WebhookDelivery, in the same transaction, for each type of
+	// WebhookEvents(ev) and each enabled endpoint of the workspace subscribed to it.
+	AppendAudit(ctx context.Context, evs ...*AuditEvent) error
 	// ListAudit lists a workspace's audit events matching f.
 	ListAudit(ctx context.Context, workspaceID string, f AuditFilter) ([]*AuditEvent, error)
 

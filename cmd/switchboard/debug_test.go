@@ -74,3 +74,26 @@ func TestServeLogLevel(t *testing.T) {
 		})
 	}
 }
+
+// serve's default buffered read audit writes every credential read's event by the time a
+// SIGTERM'd serve has exited.
+func TestServeReadAuditSurvivesShutdown(t *testing.T) {
+	t.Parallel()
+	b := newBackend(t, "sqlite")
+	p := startServe(t, nil, append(b.flags(), "--health-interval", "0")...)
+	boot := parseBootstrap(t, p.stderr.String())
+	id := p.createConnection(boot.key, "default", "audited", randomSecret(t))
+	const reads = 25
+	for range reads {
+		p.do("GET", "/v1/workspaces/default/connections/"+id+"/credentials", boot.key, nil).expect(t, http.StatusOK, "credentials")
+	}
+	p.stop()
+	p = startServe(t, nil, append(b.flags(), "--health-interval", "0")...)
+	r := p.do("GET", "/v1/workspaces/default/audit?action=connection.credentials.read&object_id="+id+"&page_size=100", boot.key, nil).
+		expect(t, http.StatusOK, "audit")
+	items, _ := r.m(t)["items"].([]any)
+	if len(items) != reads {
+		t.Fatalf("%d credential-read events after a restart, want %d", len(items), reads)
+	}
+	p.stop()
+}

@@ -15,6 +15,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{[]string{"serve", "--no-such-flag"}, 2},
 		{[]string{"serve", "--log-level", "loud", "--data-dir", filepath.Join(dir, "l")}, 2},
+		{[]string{"serve", "--read-audit", "never", "--data-dir", filepath.Join(dir, "l")}, 2},
 		{[]string{"no-such-command"}, 2},
 		{[]string{"apikey", "create", "--role"}, 2},
 		{[]string{"migrate", "--database-url", "mysql://x"}, 1},

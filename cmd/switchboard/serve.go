@@ -42,6 +42,7 @@ type serveOptions struct {
 
 	logLevel  string
 	debugAddr string
+	readAudit string
 }
 
 func serveCmd(o *options) *cobra.Command {
@@ -62,6 +63,7 @@ func serveCmd(o *options) *cobra.Command {
 	f.StringVar(&so.audience, "jwt-audience", env("SWITCHBOARD_JWT_AUDIENCE", ""), "required JWT aud (env SWITCHBOARD_JWT_AUDIENCE)")
 	f.Int64Var(&so.bodyLimit, "body-limit", 1<<20, "largest request body in bytes")
 	f.StringVar(&so.logLevel, "log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info (logs every request), warn or error (env SWITCHBOARD_LOG_LEVEL)")
+	f.StringVar(&so.readAudit, "read-audit", env("SWITCHBOARD_READ_AUDIT", "buffered"), "how credential reads are audited: buffered (events written in bulk every 10ms; a crash loses at most the last 10ms of read events) or sync (each read's event is written before it is answered) (env SWITCHBOARD_READ_AUDIT)")
 	f.StringVar(&so.debugAddr, "debug-addr", env("SWITCHBOARD_DEBUG_ADDR", ""), "serve Go's pprof profiles at this address under /debug/pprof/ (off by default; keep it on loopback; env SWITCHBOARD_DEBUG_ADDR)")
 	f.DurationVar(&so.grace, "shutdown-grace", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	f.DurationVar(&so.healthInterval, "health-interval", 5*time.Minute, "how often each connection's health check runs (0 disables the scheduler; POST .../test still works)")
@@ -82,6 +84,9 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(so.logLevel)); err != nil {
 		return usageError{fmt.Errorf("--log-level (or SWITCHBOARD_LOG_LEVEL) %q: want debug, info, warn or error", so.logLevel)}
+	}
+	if so.readAudit != "buffered" && so.readAudit != "sync" {
+		return usageError{fmt.Errorf("--read-audit (or SWITCHBOARD_READ_AUDIT) %q: want buffered or sync", so.readAudit)}
 	}
 	o.log = slog.New(slog.NewTextHandler(o.stderr, &slog.HandlerOptions{Level: level}))
 	// Packages that log through the default logger (auth, httpx) log like the rest of serve.
@@ -113,6 +118,13 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	svc, err := newService(cached, env)
 	if err != nil {
 		return err
+	}
+	if so.readAudit == "buffered" {
+		// Deferred after the store's Close, so it runs before it: the last events are written.
+		stopReadAudit := svc.BufferReadAudit(func(err error) {
+			o.log.Error("writing credential-read audit events (kept, tried again)", "err", err)
+		})
+		defer stopReadAudit()
 	}
 	allow, err := parsePrefixes(so.outboundAllow)
 	if err != nil {

@@ -10,10 +10,17 @@ import (
 	"github.com/switchboardhq/switchboard"
 )
 
-// AppendAudit inserts one audit event on its own (with the webhook deliveries announcing it,
-// hence the transaction).
-func (s *Store) AppendAudit(ctx context.Context, ev *switchboard.AuditEvent) error {
-	return s.inTx(ctx, ev, func(pgx.Tx) error { return nil })
+// AppendAudit inserts audit events on their own, in one transaction (with the webhook
+// deliveries announcing them).
+func (s *Store) AppendAudit(ctx context.Context, evs ...*switchboard.AuditEvent) error {
+	return s.inTx(ctx, nil, func(tx pgx.Tx) error {
+		for _, ev := range evs {
+			if err := insertAudit(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func insertAudit(ctx context.Context, q querier, ev *switchboard.AuditEvent) error {

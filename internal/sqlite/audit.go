@@ -24,9 +24,16 @@ func insertAudit(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
 	return enqueueWebhooks(ctx, tx, ev)
 }
 
-// AppendAudit inserts one audit event on its own.
-func (s *Store) AppendAudit(ctx context.Context, ev *sb.AuditEvent) error {
-	return s.inTx(ctx, ev, func(*sql.Tx) error { return nil })
+// AppendAudit inserts audit events on their own, in one transaction.
+func (s *Store) AppendAudit(ctx context.Context, evs ...*sb.AuditEvent) error {
+	return s.inTx(ctx, nil, func(tx *sql.Tx) error {
+		for _, ev := range evs {
+			if err := insertAudit(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func scanAudit(r rowScanner) (*sb.AuditEvent, error) {
