@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 
 	"github.com/switchboardhq/switchboard"
@@ -195,102 +199,381 @@ func TestTranslateConflictArgs(t *testing.T) {
 	}
 }
 
-// TestListsUseIndexes checks that every list filter and lookup has an index: with sequential
-// scans made prohibitively expensive, the planner still picks one only where no index fits.
+// TestListsUseIndexes checks that every list, count and hot lookup the store runs is served
+// by an index. Sequential scans are made prohibitively expensive, so the planner picks one
+// only where no index fits; a plan must also not walk a whole index (every workspace's rows)
+// nor sort, but for the sorts planCheck allows.
+//
+// The queries are not copied here: the store's own methods run, with every filter, order and
+// paging form of ConnectionFilter and the combinations the native API and the compat families
+// send, on a pool whose tracer records each query and its arguments; each recorded query is
+// then explained with those arguments.
+//
+// Substring filters (name, description) have no B-tree index: they are checked along the
+// workspace's index in the list's order, which is the most an index can do for them.
 func TestListsUseIndexes(t *testing.T) {
 	t.Parallel()
-	s := OpenTestStore(t)
+	dsn := TestDSN(t)
 	ctx := t.Context()
-	conn, err := s.pool.Acquire(ctx)
+	if err := Migrate(ctx, dsn); err != nil {
+		t.Fatal(err)
+	}
+	rec := &queryRecorder{}
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
+	cfg.ConnConfig.Tracer = rec
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// The setting must not outlive this test's use of the connection.
-	defer conn.Exec(context.WithoutCancel(ctx), `RESET enable_seqscan`)
+	t.Cleanup(pool.Close)
+	s := &Store{pool: pool}
 
+	const ws = "ws_1"
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	page := switchboard.Page{Limit: 10, After: "conn_0"}
-	queries := map[string]struct {
-		sql  string
-		args []any
-	}{
-		"GetAPIKeyByHash":       {`SELECT ` + apiKeyColumns + ` FROM api_keys WHERE hash = $1`, []any{[]byte{1}}},
-		"CountCredentialUses":   {`SELECT count(DISTINCT connection_id) FROM connection_credentials WHERE workspace_id = $1 AND credential_id = $2`, []any{"ws", "cred_1"}},
-		"ByIdempotencyKey":      {`SELECT ` + connectionColumns + ` FROM connections c WHERE c.workspace_id = $1 AND c.idempotency_key = $2`, []any{"ws", "k"}},
-		"ListUsages":            {`SELECT id FROM usages WHERE workspace_id = $1 AND connection_id = $2 ORDER BY created_at, seq`, []any{"ws", "conn_1"}},
-		"ListConnectorVersions": {`SELECT version FROM connector_versions WHERE workspace_id = $1 AND connector_id = $2 ORDER BY created_at, seq`, []any{"ws", "ctr_1"}},
-		"ListOrganizations":     {`SELECT ` + organizationColumns + ` FROM organizations WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3`, []any{"ws", "", 10}},
-		"CascadeToOrgConns":     {`SELECT 1 FROM organization_connections WHERE workspace_id = $1 AND connection_id = $2`, []any{"ws", "conn_1"}},
+	yes, no := true, false
+	// ListConnectorVersions reads the versions only of a connector that exists.
+	if err := s.CreateTenant(ctx, &switchboard.Tenant{ID: "tn_1", Name: "T", CreatedAt: at}); err != nil {
+		t.Fatal(err)
 	}
-	yes := true
-	for name, f := range map[string]switchboard.OrganizationConnectionFilter{
-		"all":     {Limit: 10},
-		"enabled": {IsEnabled: &yes, Offset: 2, Limit: 10},
+	if err := s.CreateWorkspace(ctx, &switchboard.Workspace{ID: ws, TenantID: "tn_1", Name: "W", CreatedAt: at}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = s.CreateConnector(ctx, &switchboard.Connector{ID: "ctr_1", WorkspaceID: ws, Key: "api", Name: "API", LatestVersion: "1", CreatedAt: at},
+		&switchboard.ConnectorVersion{ConnectorID: "ctr_1", WorkspaceID: ws, Version: "1", Schema: []byte(`{}`), CreatedAt: at}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The planner weighs indexes by the table's statistics: with none (an empty table) it
+	// picks among equally cheap ones at random. Rows whose values the filters below never
+	// ask for, analyzed, make each filter selective, as a filter on a large store is, so the
+	// planner takes its index whenever there is one. Their times lie between early and at.
+	early := at.Add(-1000 * time.Hour)
+	fillConnections(t, pool, ws, at)
+
+	type call struct {
+		name string
+		run  func() error
+	}
+	var calls []call
+	add := func(name string, run func() error) { calls = append(calls, call{name, run}) }
+	ignoreNotFound := func(err error) error {
+		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
+			return nil
+		}
+		return err
+	}
+	connections := func(f switchboard.ConnectionFilter) func() error {
+		return func() error { _, err := s.ListConnections(ctx, ws, f); return err }
+	}
+	countConnections := func(f switchboard.ConnectionFilter) func() error {
+		return func() error { _, err := s.CountConnections(ctx, ws, f); return err }
+	}
+
+	// Each filter of ConnectionFilter alone, listed and counted. A count has no order to
+	// keep, so it reads the filter's index whenever there is one: its plan must show the
+	// filter's column among the index conditions, which proves the index exists.
+	served := map[string]string{}
+	for name, f := range map[string]switchboard.ConnectionFilter{
+		"none":          {},
+		"connector":     {ConnectorID: "kafka"},
+		"status":        {Status: switchboard.StatusActive},
+		"environment":   {Environment: "production"},
+		"external_xref": {ExternalXref: "customer-42"},
+		"tag":           {Tag: "billing"},
+		"category":      {Category: "crm"},
+		"created_by":    {CreatedBy: "user_1"},
+		"name":          {NameContains: "ord"},
+		"description":   {DescriptionContains: "x"},
+		"created_from":  {CreatedFrom: at},
+		"created_to":    {CreatedTo: early},
+		"updated_from":  {UpdatedFrom: at},
 	} {
-		where, args := listOrganizationConnectionsWhere("ws", "org_1", f)
-		queries["ListOrganizationConnections/"+name] = struct {
-			sql  string
-			args []any
-		}{`SELECT connection_id FROM organization_connections WHERE ` + where + ` ORDER BY connection_id`, args}
+		list := f
+		list.Page = page
+		add("ListConnections/"+name, connections(list))
+		add("CountConnections/"+name, countConnections(f))
+		if cond := filterIndexCond[name]; cond != "" {
+			served["CountConnections/"+name] = cond
+		}
+	}
+	if len(served) != len(filterIndexCond) {
+		t.Fatalf("filterIndexCond names filters that are not tested: %v", filterIndexCond)
+	}
+	// Orders, cursors and offsets, and what the native API and the families combine.
+	for name, f := range map[string]switchboard.ConnectionFilter{
+		"first page":                   {Page: switchboard.Page{Limit: 10}},
+		"before":                       {Before: "conn_9", Page: switchboard.Page{Limit: 10}},
+		"desc offset":                  {Desc: true, Offset: 20, Page: switchboard.Page{Limit: 10}},
+		"updated_at":                   {Sort: "updated_at", Page: switchboard.Page{Limit: 10}},
+		"updated_at desc offset":       {Sort: "updated_at", Desc: true, Offset: 5, Page: switchboard.Page{Limit: 10}},
+		"name order":                   {Sort: "name", Page: switchboard.Page{Limit: 10}},
+		"name order desc":              {Sort: "name", Desc: true, Page: switchboard.Page{Limit: 10}},
+		"native all filters":           {ConnectorID: "kafka", Status: switchboard.StatusActive, Environment: "production", ExternalXref: "x", Tag: "eu", Page: page},
+		"slash page":                   {ConnectorID: "slash", Page: switchboard.Page{Limit: 1000, After: "conn_0"}},
+		"versori before":               {ConnectorID: "ctr_1", Before: "conn_9", Page: switchboard.Page{Limit: 10}},
+		"unified updated_gte":          {UpdatedFrom: at, Offset: 10, Page: switchboard.Page{Limit: 100}},
+		"unified updated_gte by time":  {UpdatedFrom: at, Sort: "updated_at", Desc: true, Page: switchboard.Page{Limit: 100}},
+		"unified category env xref":    {Category: "crm", Environment: "Production", ExternalXref: "x", Offset: 10, Page: switchboard.Page{Limit: 100}},
+		"unified category by name":     {Category: "crm", Sort: "name", Desc: true, Page: switchboard.Page{Limit: 100}},
+		"secmaster name":               {NameContains: "ord", Offset: 10, Page: switchboard.Page{Limit: 100}},
+		"secmaster all filters":        {ConnectorID: "kafka", NameContains: "o", DescriptionContains: "x", CreatedBy: "user_1", CreatedFrom: at, CreatedTo: at.Add(time.Hour), UpdatedFrom: at, Page: switchboard.Page{Limit: 100}},
+		"secmaster component and time": {ConnectorID: "kafka", CreatedFrom: at, Offset: 10, Page: switchboard.Page{Limit: 100}},
+	} {
+		add("ListConnections/"+name, connections(f))
 	}
 	for name, f := range map[string]switchboard.ConnectionFilter{
-		"all":           {Page: page},
-		"connector":     {ConnectorID: "kafka", Page: page},
-		"status":        {Status: switchboard.StatusActive, Page: page},
-		"environment":   {Environment: "production", Page: page},
-		"external_xref": {ExternalXref: "customer-42", Page: page},
-		"tag":           {Tag: "billing", Page: page},
-		"category":      {Category: "crm", Page: page},
-		"created_by":    {CreatedBy: "user_1", Page: page},
-		"before":        {Before: "conn_9", Page: switchboard.Page{Limit: 10}},
-		"desc":          {Desc: true, Offset: 20, Page: switchboard.Page{Limit: 10}},
-		"updated_at":    {Sort: "updated_at", Page: switchboard.Page{Limit: 10}},
-		"updated_desc":  {Sort: "updated_at", Desc: true, Offset: 5, Page: switchboard.Page{Limit: 10}},
-		"name":          {Sort: "name", Page: switchboard.Page{Limit: 10}},
-		"name_desc":     {Sort: "name", Desc: true, Page: switchboard.Page{Limit: 10}},
-		"contains":      {NameContains: "ord", DescriptionContains: "x", Page: switchboard.Page{Limit: 10}},
+		"native all filters":    {ConnectorID: "kafka", Status: switchboard.StatusActive, Environment: "production", ExternalXref: "x", Tag: "eu"},
+		"secmaster all filters": {ConnectorID: "kafka", NameContains: "o", DescriptionContains: "x", CreatedBy: "user_1", CreatedFrom: at, CreatedTo: at.Add(time.Hour), UpdatedFrom: at},
+		"secmaster name":        {NameContains: "ord", DescriptionContains: "x"},
 	} {
-		sql, args := listConnectionsQuery("ws", f)
-		queries["ListConnections/"+name] = struct {
-			sql  string
-			args []any
-		}{sql, args}
+		add("CountConnections/"+name, countConnections(f))
+	}
+	for name, f := range map[string]switchboard.OrganizationConnectionFilter{
+		"all":          {},
+		"enabled page": {IsEnabled: &yes, Offset: 20, Limit: 10},
+		"disabled":     {IsEnabled: &no, Limit: 10},
+	} {
+		add("ListOrganizationConnections/"+name, func() error {
+			_, _, err := s.ListOrganizationConnections(ctx, ws, "org_1", f)
+			return err
+		})
 	}
 	for name, f := range map[string]switchboard.AuditFilter{
 		"all":    {Page: page},
 		"object": {ObjectID: "conn_1", Page: page},
 		"action": {Action: "connection.create", Page: page},
+		"both":   {ObjectID: "conn_1", Action: "connection.create", Page: page},
 	} {
-		sql, args := listAuditQuery("ws", f)
-		queries["ListAudit/"+name] = struct {
-			sql  string
-			args []any
-		}{sql, args}
+		add("ListAudit/"+name, func() error { _, err := s.ListAudit(ctx, ws, f); return err })
 	}
-	for name, q := range queries {
+	add("ListCredentials", func() error { _, err := s.ListCredentials(ctx, ws, page); return err })
+	add("CountCredentialUses", func() error { _, err := s.CountCredentialUses(ctx, ws, "cred_1"); return err })
+	add("ListUsages", func() error { _, err := s.ListUsages(ctx, ws, "conn_1"); return err })
+	add("ListWebhookEndpoints", func() error { _, err := s.ListWebhookEndpoints(ctx, ws, page); return err })
+	add("ListWebhookDeliveries", func() error { _, err := s.ListWebhookDeliveries(ctx, ws, "whe_1", page); return err })
+	add("ListOrganizations", func() error { _, err := s.ListOrganizations(ctx, ws, page); return err })
+	add("ListConnectors", func() error { _, err := s.ListConnectors(ctx, ws, page); return err })
+	add("ListConnectorVersions", func() error { _, err := s.ListConnectorVersions(ctx, ws, "ctr_1"); return err })
+	add("ListWorkspaces", func() error { _, err := s.ListWorkspaces(ctx, "tn_1", page); return err })
+	add("ListAPIKeys/workspace", func() error { _, err := s.ListAPIKeys(ctx, "tn_1", ws, page); return err })
+	add("ListAPIKeys/tenant", func() error { _, err := s.ListAPIKeys(ctx, "tn_1", switchboard.AllWorkspaces, page); return err })
+	add("ListAccessKeys", func() error { _, err := s.ListAccessKeys(ctx, "tn_1", ws, page); return err })
+	add("GetConnection", func() error { _, err := s.GetConnection(ctx, ws, "conn_1"); return ignoreNotFound(err) })
+	add("GetConnectionByIdempotencyKey", func() error {
+		_, err := s.GetConnectionByIdempotencyKey(ctx, ws, "key")
+		return ignoreNotFound(err)
+	})
+	add("GetAPIKeyByHash", func() error { _, err := s.GetAPIKeyByHash(ctx, []byte{1}); return ignoreNotFound(err) })
+
+	// Run every call; each must have run at least one query, or the plans below would say
+	// nothing about it.
+	type query struct {
+		name string
+		sql  string
+		args []any
+	}
+	var queries []query
+	seen := map[string]bool{}
+	for _, c := range calls {
+		from := rec.len()
+		if err := c.run(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		ran := rec.since(from)
+		if len(ran) == 0 {
+			t.Errorf("%s ran no query: its plan is not checked", c.name)
+		}
+		for _, q := range ran {
+			if !seen[q.sql] {
+				seen[q.sql] = true
+				queries = append(queries, query{c.name, q.sql, q.args})
+			}
+		}
+	}
+
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
 		rows, err := conn.Query(ctx, "EXPLAIN "+q.sql, q.args...)
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatalf("%s: explain: %v", q.name, err)
 		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
+		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("%s: explain: %v", q.name, err)
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		t.Logf("%s: %s\n\t%s", q.name, strings.Join(strings.Fields(q.sql), " "), strings.Join(plan, "\n\t"))
+		problem := planCheck(q.name, q.sql, plan)
+		if cond := served[q.name]; problem == "" && cond != "" && !indexCond(plan, cond) {
+			problem = "has no index condition " + cond + ": no index serves the filter"
 		}
-		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan") {
-			t.Errorf("%s scans a whole table:\n%s", name, p)
-		} else if strings.HasPrefix(name, "ListConnections/") && strings.Contains(p, "Sort") {
-			// Every order of a connection list has an index that gives it.
-			t.Errorf("%s sorts:\n%s", name, p)
+		if problem != "" {
+			t.Errorf("%s %s:\n%s\nplan:\n\t%s", q.name, problem, strings.Join(strings.Fields(q.sql), " "), strings.Join(plan, "\n\t"))
 		}
 	}
+}
+
+// fillConnections adds 5000 connections of workspace ws, with tags and categories, made and
+// changed between 1 and 5000 minutes before at, and analyzes their tables. No value matches a
+// filter of TestListsUseIndexes.
+func fillConnections(t *testing.T, pool *pgxpool.Pool, ws string, at time.Time) {
+	t.Helper()
+	ctx := t.Context()
+	for _, sql := range []string{
+		`INSERT INTO connections (workspace_id, id, connector_id, connector_version, name, description,
+			config, variables, credentials, status, enabled, paused, environment, external_xref, tags,
+			last_error, created_at, updated_at, created_by, updated_by, revision, request_hash)
+		SELECT $1, 'conn_' || lpad(i::text, 6, '0'), 'ctr_' || i % 100, '1', 'n' || i, 'd' || i,
+			'{}', 'null', 'null', 'S' || i % 10, true, false, 'env' || i % 20, 'x' || i, '[]',
+			'', $2::timestamptz - make_interval(mins => i), $2::timestamptz - make_interval(mins => i),
+			'u' || i % 100, 'u', 1, ''
+		FROM generate_series(1, 5000) i`,
+		`INSERT INTO connection_tags (workspace_id, connection_id, tag)
+		SELECT $1, 'conn_' || lpad(i::text, 6, '0'), 't' || i % 50 FROM generate_series(1, 5000) i
+		WHERE $2::timestamptz IS NOT NULL`,
+		`INSERT INTO connection_categories (workspace_id, connection_id, category)
+		SELECT $1, 'conn_' || lpad(i::text, 6, '0'), 'k' || i % 20 FROM generate_series(1, 5000) i
+		WHERE $2::timestamptz IS NOT NULL`,
+	} {
+		if _, err := pool.Exec(ctx, sql, ws, at); err != nil {
+			t.Fatalf("fill connections: %v", err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE connections, connection_tags, connection_categories`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// filterIndexCond is, for each filter of ConnectionFilter with a B-tree index, the index
+// condition of a plan that uses it. The substring filters (name, description) have none.
+var filterIndexCond = map[string]string{
+	"connector":     "(connector_id = ",
+	"status":        "(status = ",
+	"environment":   "(environment = ",
+	"external_xref": "(external_xref = ",
+	"tag":           "(tag = ",
+	"category":      "(category = ",
+	"created_by":    "(created_by = ",
+	"created_from":  "(created_at >= ",
+	"created_to":    "(created_at < ",
+	"updated_from":  "(updated_at >= ",
+}
+
+// indexCond reports whether an index condition of plan holds cond.
+func indexCond(plan []string, cond string) bool {
+	for _, line := range plan {
+		if strings.Contains(line, "Index Cond:") && strings.Contains(line, cond) {
+			return true
+		}
+	}
+	return false
+}
+
+// planCheck says what is wrong with the plan of a query that call ran ("" when nothing): a
+// sequential scan; an index scan without an index condition, which walks the whole index,
+// every workspace's rows; or a sort. Sorts are allowed only where they are bounded by what
+// an index already selected:
+//   - of the rows a filter's index condition selected (a selective filter read through its
+//     index, then put in the list's order, which no index of the filter can also give);
+//   - of one connection's usages or one connector's versions, read in full anyway;
+//   - of a lookup by id or key (at most two rows, both unique).
+//
+// So a list in an order no index gives, which would sort all of a workspace's rows, fails.
+func planCheck(call, sql string, plan []string) string {
+	p := strings.Join(plan, "\n")
+	switch {
+	case strings.Contains(p, "Seq Scan"):
+		return "scans a whole table"
+	case !strings.Contains(p, "Sort"):
+	case call == "ListUsages", call == "ListConnectorVersions" && strings.Contains(sql, "connector_versions"):
+	case strings.Contains(sql, "ORDER BY id = $2 DESC LIMIT 1"):
+	case slices.ContainsFunc(slices.Collect(maps.Values(filterIndexCond)), func(cond string) bool { return indexCond(plan, cond) }):
+	default:
+		return "sorts"
+	}
+	for i, line := range plan {
+		if !strings.Contains(line, "Index Scan") && !strings.Contains(line, "Index Only Scan") {
+			continue
+		}
+		// The scan's conditions are the lines under it, up to the next node.
+		indexed := false
+		for _, next := range plan[i+1:] {
+			if strings.Contains(next, "->") {
+				break
+			}
+			if strings.Contains(next, "Index Cond:") {
+				indexed = true
+			}
+		}
+		if !indexed {
+			return "walks a whole index: " + strings.TrimSpace(line)
+		}
+	}
+	return ""
+}
+
+func TestPlanCheck(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		call, sql string
+		plan      []string
+		want      string
+	}{
+		{"ListConnections", "SELECT", []string{"Limit", "  ->  Index Scan using connections_pkey on connections c", "        Index Cond: ((workspace_id = 'ws'::text) AND (id > 'c'::text))"}, ""},
+		{"ListConnections", "SELECT", []string{"Limit", "  ->  Seq Scan on connections c"}, "scans a whole table"},
+		{"ListConnections", "SELECT", []string{"Limit", "  ->  Index Scan using connections_pkey on connections c", "        Filter: (workspace_id = 'ws'::text)"}, "walks a whole index: ->  Index Scan using connections_pkey on connections c"},
+		{"ListConnections", "SELECT", []string{"Limit", "  ->  Sort", "        ->  Index Scan using connections_pkey on connections c", "              Index Cond: (workspace_id = 'ws'::text)"}, "sorts"},
+		{"ListConnections", "SELECT", []string{"Limit", "  ->  Sort", "        ->  Index Scan using connections_updated_idx on connections c", "              Index Cond: ((workspace_id = 'ws'::text) AND (updated_at >= '2026-01-02 03:04:05+00'::timestamp with time zone))"}, ""},
+		{"ListConnections", "SELECT", []string{"Limit", "  ->  Sort", "        ->  Nested Loop", "              ->  Index Only Scan using connection_categories_category_idx on connection_categories k", "                    Index Cond: ((workspace_id = 'ws'::text) AND (category = 'crm'::text))", "              ->  Index Scan using connections_pkey on connections c", "                    Index Cond: ((workspace_id = 'ws'::text) AND (id = k.connection_id))"}, ""},
+		{"ListUsages", "SELECT", []string{"Sort", "  ->  Index Scan using usages_consumer_key on usages", "        Index Cond: ((workspace_id = 'ws'::text) AND (connection_id = 'c'::text))"}, ""},
+	} {
+		if got := planCheck(c.call, c.sql, c.plan); got != c.want {
+			t.Errorf("planCheck(%s, %q) = %q, want %q", c.call, c.plan, got, c.want)
+		}
+	}
+}
+
+// queryRecorder is a pgx tracer that records each query run and its arguments.
+type queryRecorder struct {
+	mu  sync.Mutex
+	ran []recordedQuery
+}
+
+type recordedQuery struct {
+	sql  string
+	args []any
+}
+
+func (r *queryRecorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	// Transactions' begin and commit are no queries to explain.
+	if f := strings.Fields(d.SQL); len(f) > 0 && strings.EqualFold(f[0], "SELECT") {
+		r.mu.Lock()
+		r.ran = append(r.ran, recordedQuery{d.SQL, d.Args})
+		r.mu.Unlock()
+	}
+	return ctx
+}
+
+func (r *queryRecorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *queryRecorder) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ran)
+}
+
+func (r *queryRecorder) since(i int) []recordedQuery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recordedQuery(nil), r.ran[i:]...)
 }

@@ -1,77 +1,414 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
 
-// TestQueryPlans checks the list and count queries are served by an index, in id order,
-// without scanning a table or sorting: lists page by id and must stay cheap as they grow.
+// TestQueryPlans checks that every list, count and hot lookup the store runs is served by an
+// index: no step of its plan reads a whole table or walks a whole index, and none sorts but
+// rows an index already selected (see planCheck), so each stays cheap however many rows the
+// store holds. Each filter's count must also search by the filter's column, which proves the
+// filter has an index.
+//
+// The queries are not copied here: the store's own methods run, with every filter, order and
+// paging form of ConnectionFilter and the combinations the native API and the compat families
+// send, on a read pool that records each query and its arguments; each recorded query is then
+// explained with those arguments. SQLite plans without statistics here (nothing runs
+// ANALYZE), so the plans on this empty store are those on a large one.
+//
+// Substring filters (name, description) have no B-tree index: they are checked along the
+// workspace's index in the list's order, which is the most an index can do for them.
 func TestQueryPlans(t *testing.T) {
 	t.Parallel()
-	s, _ := openTest(t)
-	ws := "ws_1"
-	queries := map[string][]any{
-		selectConnection + ` WHERE c.workspace_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`:                         {ws, "", 10},
-		selectConnection + ` WHERE c.workspace_id = ? AND c.id > ? AND c.connector_id = ? ORDER BY c.id LIMIT ?`:  {ws, "", "kafka", 10},
-		selectConnection + ` WHERE c.workspace_id = ? AND c.id > ? AND c.status = ? ORDER BY c.id LIMIT ?`:        {ws, "", "ACTIVE", 10},
-		selectConnection + ` WHERE c.workspace_id = ? AND c.id > ? AND c.environment = ? ORDER BY c.id LIMIT ?`:   {ws, "", "prod", 10},
-		selectConnection + ` WHERE c.workspace_id = ? AND c.id > ? AND c.external_xref = ? ORDER BY c.id LIMIT ?`: {ws, "", "x", 10},
-		selectConnection + ` WHERE c.workspace_id = ? AND c.id > ? AND c.id IN (SELECT connection_id FROM connection_tags
-			WHERE workspace_id = ? AND tag = ?) ORDER BY c.id LIMIT ?`: {ws, "", ws, "eu", 10},
-		`SELECT COUNT(*) FROM connection_credentials WHERE workspace_id = ? AND credential_id = ?`:    {ws, "cred_1"},
-		`SELECT id FROM credentials WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?`:            {ws, "", 10},
-		`SELECT id FROM audit_events WHERE workspace_id = ? AND id > ? AND object_id = ? ORDER BY id`: {ws, "", "conn_1"},
-		`SELECT id FROM usages WHERE workspace_id = ? AND connection_id = ? ORDER BY created_at, id`:  {ws, "conn_1"},
+	s, path := openTest(t)
+	rec := recordReads(t, s, path)
+	ctx := t.Context()
+	const ws = "ws_1"
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	early := at.Add(-1000 * time.Hour)
+	page := sb.Page{Limit: 10, After: "conn_0"}
+	yes, no := true, false
+	// ListConnectorVersions reads the versions only of a connector that exists.
+	if err := s.CreateTenant(ctx, &sb.Tenant{ID: "tn_1", Name: "T", CreatedAt: at}); err != nil {
+		t.Fatal(err)
 	}
-	for _, f := range []sb.ConnectionFilter{
-		{Page: sb.Page{Limit: 10, After: "conn_1"}},
-		{Category: "crm", Page: sb.Page{Limit: 10}},
-		{CreatedBy: "user_1", Page: sb.Page{Limit: 10}},
-		{Before: "conn_9", Page: sb.Page{Limit: 10}},
-		{Desc: true, Offset: 20, Page: sb.Page{Limit: 10}},
-		{Sort: "updated_at", Page: sb.Page{Limit: 10}},
-		{Sort: "updated_at", Desc: true, Offset: 5, Page: sb.Page{Limit: 10}},
-		{Sort: "name", Page: sb.Page{Limit: 10}},
-		{Sort: "name", Desc: true, Page: sb.Page{Limit: 10}},
-		// Substrings have no index: they are checked along the id order.
-		{NameContains: "ord", DescriptionContains: "x", Page: sb.Page{Limit: 10}},
+	if err := s.CreateWorkspace(ctx, &sb.Workspace{ID: ws, TenantID: "tn_1", Name: "W", CreatedAt: at}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := s.CreateConnector(ctx, &sb.Connector{ID: "ctr_1", WorkspaceID: ws, Key: "api", Name: "API", LatestVersion: "1", CreatedAt: at},
+		&sb.ConnectorVersion{ConnectorID: "ctr_1", WorkspaceID: ws, Version: "1", Schema: []byte(`{}`), CreatedAt: at}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type call struct {
+		name string
+		run  func() error
+	}
+	var calls []call
+	add := func(name string, run func() error) { calls = append(calls, call{name, run}) }
+	ignoreNotFound := func(err error) error {
+		if sb.ErrorCode(err) == sb.CodeNotFound {
+			return nil
+		}
+		return err
+	}
+	connections := func(f sb.ConnectionFilter) func() error {
+		return func() error { _, err := s.ListConnections(ctx, ws, f); return err }
+	}
+	countConnections := func(f sb.ConnectionFilter) func() error {
+		return func() error { _, err := s.CountConnections(ctx, ws, f); return err }
+	}
+
+	// Each filter of ConnectionFilter alone, listed and counted. A count has no order to
+	// keep, so it searches the filter's index whenever there is one: its plan must show the
+	// search by the filter's column, which proves the index exists.
+	served := map[string]string{}
+	for name, f := range map[string]sb.ConnectionFilter{
+		"none":          {},
+		"connector":     {ConnectorID: "kafka"},
+		"status":        {Status: sb.StatusActive},
+		"environment":   {Environment: "production"},
+		"external_xref": {ExternalXref: "customer-42"},
+		"tag":           {Tag: "billing"},
+		"category":      {Category: "crm"},
+		"created_by":    {CreatedBy: "user_1"},
+		"name":          {NameContains: "ord"},
+		"description":   {DescriptionContains: "x"},
+		"created_from":  {CreatedFrom: at},
+		"created_to":    {CreatedTo: early},
+		"updated_from":  {UpdatedFrom: at},
 	} {
-		query, args, _ := listConnectionsQuery(ws, f)
-		queries[query] = args
-		where, args := connectionWhere(ws, f)
-		queries[`SELECT COUNT(*) FROM connections c WHERE `+strings.Join(where, " AND ")] = args
-	}
-	queries[`SELECT id FROM organizations WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?`] = []any{ws, "", 10}
-	queries[`SELECT connection_id FROM organization_connections WHERE workspace_id = ? AND organization_id = ?
-		ORDER BY connection_id LIMIT ? OFFSET ?`] = []any{ws, "org_1", 10, 0}
-	queries[`SELECT connection_id FROM organization_connections WHERE workspace_id = ? AND organization_id = ?
-		AND is_enabled = ? ORDER BY connection_id LIMIT ? OFFSET ?`] = []any{ws, "org_1", true, 10, 0}
-	queries[`SELECT 1 FROM organization_connections WHERE connection_id = ?`] = []any{"conn_1"}
-	for query, args := range queries {
-		rows, err := s.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", query, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		t.Logf("%s\n\t%s", strings.Join(strings.Fields(query), " "), strings.Join(plan, "\n\t"))
-		for _, step := range plan {
-			// "SCAN x USING INDEX" walks an index in order; a bare "SCAN x" reads the table.
-			fullScan := strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "INDEX")
-			if fullScan || strings.Contains(step, "TEMP B-TREE") {
-				t.Errorf("query plan of\n%s\nhas %q:\n%s", query, step, strings.Join(plan, "\n"))
-			}
+		list := f
+		list.Page = page
+		add("ListConnections/"+name, connections(list))
+		add("CountConnections/"+name, countConnections(f))
+		if search := filterSearch[name]; search != "" {
+			served["CountConnections/"+name] = search
 		}
 	}
+	if len(served) != len(filterSearch) {
+		t.Fatalf("filterSearch names filters that are not tested: %v", filterSearch)
+	}
+	// Orders, cursors and offsets, and what the native API and the families combine.
+	for name, f := range map[string]sb.ConnectionFilter{
+		"first page":                   {Page: sb.Page{Limit: 10}},
+		"before":                       {Before: "conn_9", Page: sb.Page{Limit: 10}},
+		"desc offset":                  {Desc: true, Offset: 20, Page: sb.Page{Limit: 10}},
+		"updated_at":                   {Sort: "updated_at", Page: sb.Page{Limit: 10}},
+		"updated_at desc offset":       {Sort: "updated_at", Desc: true, Offset: 5, Page: sb.Page{Limit: 10}},
+		"name order":                   {Sort: "name", Page: sb.Page{Limit: 10}},
+		"name order desc":              {Sort: "name", Desc: true, Page: sb.Page{Limit: 10}},
+		"native all filters":           {ConnectorID: "kafka", Status: sb.StatusActive, Environment: "production", ExternalXref: "x", Tag: "eu", Page: page},
+		"slash page":                   {ConnectorID: "slash", Page: sb.Page{Limit: 1000, After: "conn_0"}},
+		"versori before":               {ConnectorID: "ctr_1", Before: "conn_9", Page: sb.Page{Limit: 10}},
+		"unified updated_gte":          {UpdatedFrom: at, Offset: 10, Page: sb.Page{Limit: 100}},
+		"unified updated_gte by time":  {UpdatedFrom: at, Sort: "updated_at", Desc: true, Page: sb.Page{Limit: 100}},
+		"unified category env xref":    {Category: "crm", Environment: "Production", ExternalXref: "x", Offset: 10, Page: sb.Page{Limit: 100}},
+		"unified category by name":     {Category: "crm", Sort: "name", Desc: true, Page: sb.Page{Limit: 100}},
+		"secmaster name":               {NameContains: "ord", Offset: 10, Page: sb.Page{Limit: 100}},
+		"secmaster all filters":        {ConnectorID: "kafka", NameContains: "o", DescriptionContains: "x", CreatedBy: "user_1", CreatedFrom: at, CreatedTo: at.Add(time.Hour), UpdatedFrom: at, Page: sb.Page{Limit: 100}},
+		"secmaster component and time": {ConnectorID: "kafka", CreatedFrom: at, Offset: 10, Page: sb.Page{Limit: 100}},
+	} {
+		add("ListConnections/"+name, connections(f))
+	}
+	for name, f := range map[string]sb.ConnectionFilter{
+		"native all filters":    {ConnectorID: "kafka", Status: sb.StatusActive, Environment: "production", ExternalXref: "x", Tag: "eu"},
+		"secmaster all filters": {ConnectorID: "kafka", NameContains: "o", DescriptionContains: "x", CreatedBy: "user_1", CreatedFrom: at, CreatedTo: at.Add(time.Hour), UpdatedFrom: at},
+		"secmaster name":        {NameContains: "ord", DescriptionContains: "x"},
+	} {
+		add("CountConnections/"+name, countConnections(f))
+	}
+	for name, f := range map[string]sb.OrganizationConnectionFilter{
+		"all":          {},
+		"enabled page": {IsEnabled: &yes, Offset: 20, Limit: 10},
+		"disabled":     {IsEnabled: &no, Limit: 10},
+	} {
+		add("ListOrganizationConnections/"+name, func() error {
+			_, _, err := s.ListOrganizationConnections(ctx, ws, "org_1", f)
+			return err
+		})
+	}
+	for name, f := range map[string]sb.AuditFilter{
+		"all":    {Page: page},
+		"object": {ObjectID: "conn_1", Page: page},
+		"action": {Action: "connection.create", Page: page},
+		"both":   {ObjectID: "conn_1", Action: "connection.create", Page: page},
+	} {
+		add("ListAudit/"+name, func() error { _, err := s.ListAudit(ctx, ws, f); return err })
+	}
+	add("ListCredentials", func() error { _, err := s.ListCredentials(ctx, ws, page); return err })
+	add("CountCredentialUses", func() error { _, err := s.CountCredentialUses(ctx, ws, "cred_1"); return err })
+	add("ListUsages", func() error { _, err := s.ListUsages(ctx, ws, "conn_1"); return err })
+	add("ListWebhookEndpoints", func() error { _, err := s.ListWebhookEndpoints(ctx, ws, page); return err })
+	add("ListWebhookDeliveries", func() error { _, err := s.ListWebhookDeliveries(ctx, ws, "whe_1", page); return err })
+	add("ListOrganizations", func() error { _, err := s.ListOrganizations(ctx, ws, page); return err })
+	add("ListConnectors", func() error { _, err := s.ListConnectors(ctx, ws, page); return err })
+	add("ListConnectorVersions", func() error { _, err := s.ListConnectorVersions(ctx, ws, "ctr_1"); return err })
+	add("ListWorkspaces", func() error { _, err := s.ListWorkspaces(ctx, "tn_1", page); return err })
+	add("ListAPIKeys/workspace", func() error { _, err := s.ListAPIKeys(ctx, "tn_1", ws, page); return err })
+	add("ListAPIKeys/tenant", func() error { _, err := s.ListAPIKeys(ctx, "tn_1", sb.AllWorkspaces, page); return err })
+	add("ListAccessKeys", func() error { _, err := s.ListAccessKeys(ctx, "tn_1", ws, page); return err })
+	add("GetConnection", func() error { _, err := s.GetConnection(ctx, ws, "conn_1"); return ignoreNotFound(err) })
+	add("GetConnectionByIdempotencyKey", func() error {
+		_, err := s.GetConnectionByIdempotencyKey(ctx, ws, "key")
+		return ignoreNotFound(err)
+	})
+	add("GetAPIKeyByHash", func() error { _, err := s.GetAPIKeyByHash(ctx, []byte{1}); return ignoreNotFound(err) })
+
+	// Run every call; each must have run at least one query on the read pool, or the plans
+	// below would say nothing about it.
+	type query struct {
+		name string
+		sql  string
+		args []any
+	}
+	var queries []query
+	seen := map[string]bool{}
+	for _, c := range calls {
+		from := rec.len()
+		if err := c.run(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		ran := rec.since(from)
+		if len(ran) == 0 {
+			t.Errorf("%s ran no query on the read pool: its plan is not checked", c.name)
+		}
+		for _, q := range ran {
+			if !seen[q.sql] {
+				seen[q.sql] = true
+				queries = append(queries, query{c.name, q.sql, q.args})
+			}
+		}
+	}
+
+	for _, q := range queries {
+		plan := explain(t, rec.db, q.sql, q.args)
+		t.Logf("%s: %s\n\t%s", q.name, strings.Join(strings.Fields(q.sql), " "), strings.Join(plan, "\n\t"))
+		problem := planCheck(q.name, q.sql, plan)
+		if search := served[q.name]; problem == "" && search != "" && !searches(plan, search) {
+			problem = "does not search by " + search + ": no index serves the filter"
+		}
+		if problem != "" {
+			t.Errorf("%s %s:\n%s\nplan:\n\t%s", q.name, problem, strings.Join(strings.Fields(q.sql), " "), strings.Join(plan, "\n\t"))
+		}
+	}
+}
+
+// filterSearch is, for each filter of ConnectionFilter with a B-tree index, the search term
+// of a plan that uses it. The substring filters (name, description) have none.
+var filterSearch = map[string]string{
+	"connector":     "connector_id=?",
+	"status":        "status=?",
+	"environment":   "environment=?",
+	"external_xref": "external_xref=?",
+	"tag":           "tag=?",
+	"category":      "category=?",
+	"created_by":    "created_by=?",
+	"created_from":  "created_at>?",
+	"created_to":    "created_at<?",
+	"updated_from":  "updated_at>?",
+}
+
+// searches reports whether a step of plan searches an index with term among its conditions.
+func searches(plan []string, term string) bool {
+	for _, step := range plan {
+		if strings.HasPrefix(step, "SEARCH ") && strings.Contains(step, term) {
+			return true
+		}
+	}
+	return false
+}
+
+// planCheck says what is wrong with the plan of a query that call ran ("" when nothing): a
+// step that reads a whole table, or walks a whole index (every workspace's rows: an index
+// that serves a workspace's list is searched, "SEARCH t USING INDEX i (workspace_id=?)"), or
+// a sort in a temporary B-tree. Sorts are allowed only where they are bounded by what an
+// index already selected:
+//   - of the rows a filter's index search selected (a filter read through its index, then
+//     put in the list's order, which no index of the filter can also give);
+//   - of one connection's usages or one connector's versions, read in full anyway;
+//   - of a lookup by id or key (at most two rows, both unique).
+//
+// So a list in an order no index gives, which would sort all of a workspace's rows, fails.
+func planCheck(call, sql string, plan []string) string {
+	for _, step := range plan {
+		switch {
+		case strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "INDEX"):
+			return "reads a whole table"
+		case strings.HasPrefix(step, "SCAN "):
+			return "walks a whole index"
+		case !strings.Contains(step, "TEMP B-TREE"):
+		case call == "ListUsages", call == "ListConnectorVersions" && strings.Contains(sql, "connector_versions"):
+		case strings.Contains(sql, "ORDER BY id = ? DESC LIMIT 1"):
+		case slices.ContainsFunc(slices.Collect(maps.Values(filterSearch)), func(term string) bool { return searches(plan, term) }):
+		default:
+			return "sorts in a temporary B-tree"
+		}
+	}
+	return ""
+}
+
+func TestPlanCheck(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		call, sql string
+		plan      []string
+		want      string
+	}{
+		{"ListConnections", "SELECT", []string{"SEARCH c USING INDEX connections_connector (workspace_id=? AND connector_id=? AND id>?)", "CORRELATED SCALAR SUBQUERY 1", "SEARCH u USING COVERING INDEX usages_consumer (connection_id=?)"}, ""},
+		{"ListConnections", "SELECT", []string{"SCAN c"}, "reads a whole table"},
+		{"ListConnections", "SELECT", []string{"SCAN c USING INDEX connections_workspace"}, "walks a whole index"},
+		{"ListConnections", "SELECT", []string{"SEARCH c USING INDEX connections_workspace (workspace_id=?)", "USE TEMP B-TREE FOR ORDER BY"}, "sorts in a temporary B-tree"},
+		{"ListConnections", "SELECT", []string{"SEARCH c USING INDEX connections_updated (workspace_id=? AND updated_at>?)", "USE TEMP B-TREE FOR ORDER BY"}, ""},
+		{"ListAudit", "SELECT", []string{"SEARCH audit_events USING INDEX audit_events_workspace (workspace_id=?)", "USE TEMP B-TREE FOR ORDER BY"}, "sorts in a temporary B-tree"},
+		{"ListConnectorVersions", "SELECT 1 FROM connector_versions", []string{"SEARCH connector_versions USING INDEX connector_versions_created (connector_id=?)", "USE TEMP B-TREE FOR ORDER BY"}, ""},
+	} {
+		if got := planCheck(c.call, c.sql, c.plan); got != c.want {
+			t.Errorf("planCheck(%s, %q) = %q, want %q", c.call, c.plan, got, c.want)
+		}
+	}
+}
+
+// explain returns the details of SQLite's plan of query, one step a line.
+func explain(t *testing.T, db *sql.DB, query string, args []any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	return plan
+}
+
+// recordReads replaces the read pool of s, whose database is the file at path, with one that
+// records every query run on it with its arguments.
+func recordReads(t *testing.T, s *Store, path string) *recorder {
+	t.Helper()
+	name, err := dsn(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{drv: s.read.Driver(), dsn: name}
+	r.db = sql.OpenDB(r)
+	old := s.read
+	s.read = newReadDB(r.db)
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// recorder is a driver.Connector over SQLite's driver whose statements record each query
+// they run with its arguments.
+type recorder struct {
+	drv driver.Driver
+	dsn string
+	db  *sql.DB
+
+	mu  sync.Mutex
+	ran []recorded
+}
+
+type recorded struct {
+	sql  string
+	args []any
+}
+
+func (r *recorder) Connect(context.Context) (driver.Conn, error) {
+	c, err := r.drv.Open(r.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingConn{Conn: c, r: r}, nil
+}
+
+func (r *recorder) Driver() driver.Driver { return r.drv }
+
+func (r *recorder) add(query string, args []driver.NamedValue) {
+	vs := make([]any, len(args))
+	for i, a := range args {
+		vs[i] = a.Value
+	}
+	r.mu.Lock()
+	r.ran = append(r.ran, recorded{query, vs})
+	r.mu.Unlock()
+}
+
+func (r *recorder) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ran)
+}
+
+func (r *recorder) since(i int) []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.ran[i:]...)
+}
+
+// recordingConn hands out recording statements. Queries without statements of their own
+// (QueryContext on the pool) are prepared through it by database/sql, so they are recorded too.
+type recordingConn struct {
+	driver.Conn
+	r *recorder
+}
+
+func (c *recordingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingStmt{Stmt: st, sql: query, r: c.r}, nil
+}
+
+func (c *recordingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+type recordingStmt struct {
+	driver.Stmt
+	sql string
+	r   *recorder
+}
+
+func (s *recordingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.r.add(s.sql, args)
+	q, ok := s.Stmt.(driver.StmtQueryContext)
+	if !ok {
+		return nil, errors.New("recorder: statement cannot query with a context")
+	}
+	return q.QueryContext(ctx, args)
+}
+
+func (s *recordingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.r.add(s.sql, args)
+	e, ok := s.Stmt.(driver.StmtExecContext)
+	if !ok {
+		return nil, errors.New("recorder: statement cannot exec with a context")
+	}
+	return e.ExecContext(ctx, args)
 }

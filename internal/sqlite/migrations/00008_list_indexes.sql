@@ -1,0 +1,8 @@
+-- A list filtered by creation time (SecMaster's create_start_time and create_end_time) reads
+-- the range through an index instead of walking every connection of the workspace.
+
+-- +goose Up
+CREATE INDEX connections_created ON connections (workspace_id, created_at, id);
+
+-- +goose Down
+DROP INDEX connections_created;
