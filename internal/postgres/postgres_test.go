@@ -199,7 +199,7 @@ func TestTranslateConflictArgs(t *testing.T) {
 	}
 }
 
-// TestListsUseIndexes checks that every list, count and hot lookup the store runs is served
+// TestQueryPlans checks that every list, count and hot lookup the store runs is served
 // by an index. Sequential scans are made prohibitively expensive, so the planner picks one
 // only where no index fits; a plan must also not walk a whole index (every workspace's rows)
 // nor sort, but for the sorts planCheck allows.
@@ -211,7 +211,7 @@ func TestTranslateConflictArgs(t *testing.T) {
 //
 // Substring filters (name, description) have no B-tree index: they are checked along the
 // workspace's index in the list's order, which is the most an index can do for them.
-func TestListsUseIndexes(t *testing.T) {
+func TestQueryPlans(t *testing.T) {
 	t.Parallel()
 	dsn := TestDSN(t)
 	ctx := t.Context()
@@ -425,7 +425,7 @@ func TestListsUseIndexes(t *testing.T) {
 
 // fillConnections adds 5000 connections of workspace ws, with tags and categories, made and
 // changed between 1 and 5000 minutes before at, and analyzes their tables. No value matches a
-// filter of TestListsUseIndexes.
+// filter of TestQueryPlans.
 func fillConnections(t *testing.T, pool *pgxpool.Pool, ws string, at time.Time) {
 	t.Helper()
 	ctx := t.Context()
