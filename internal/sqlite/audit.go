@@ -9,7 +9,7 @@ import (
 
 // insertAudit writes ev inside tx, the transaction of the change it records, with the webhook
 // deliveries announcing it.
-func insertAudit(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
+func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
 	details, err := toJSON(ev.Details)
 	if err != nil {
 		return sb.Internal(err)
@@ -21,14 +21,14 @@ func insertAudit(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
 	if err != nil {
 		return err
 	}
-	return enqueueWebhooks(ctx, tx, ev)
+	return s.enqueueWebhooks(ctx, tx, ev)
 }
 
 // AppendAudit inserts audit events on their own, in one transaction.
 func (s *Store) AppendAudit(ctx context.Context, evs ...*sb.AuditEvent) error {
 	return s.inTx(ctx, nil, func(tx *sql.Tx) error {
 		for _, ev := range evs {
-			if err := insertAudit(ctx, tx, ev); err != nil {
+			if err := s.insertAudit(ctx, tx, ev); err != nil {
 				return err
 			}
 		}

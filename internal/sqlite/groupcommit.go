@@ -16,7 +16,7 @@ import (
 // its own SAVEPOINT, so that a failing write is undone alone.
 type batch struct {
 	tx    *sql.Tx
-	conns *connCache // told when the transaction has ended, to drop the rows it changed
+	watch *changeWatch // told when a write or the transaction has ended, to drop what it changed
 }
 
 var _ groupcommit.Batch[*sql.Tx] = batch{}
@@ -26,7 +26,7 @@ func (s *Store) beginBatch(ctx context.Context) (groupcommit.Batch[*sql.Tx], err
 	if err != nil {
 		return nil, err
 	}
-	return batch{tx: tx, conns: s.conns}, nil
+	return batch{tx: tx, watch: s.watch}, nil
 }
 
 func (b batch) Tx() *sql.Tx { return b.tx }
@@ -45,6 +45,7 @@ func (b batch) Release(ctx context.Context, _ *sql.Tx) error {
 // transaction back (an I/O error, a full disk), which then fails the batch.
 func (b batch) RollbackTo(ctx context.Context, _ *sql.Tx) error {
 	// ROLLBACK TO keeps the savepoint open: release it so savepoints don't pile up.
+	b.watch.subs.forget()
 	_, err := b.tx.ExecContext(ctx, `ROLLBACK TO write; RELEASE write`)
 	return err
 }
@@ -52,12 +53,17 @@ func (b batch) RollbackTo(ctx context.Context, _ *sql.Tx) error {
 // Commit commits the batch; then (committed or not) the connection rows it changed leave the
 // cache, so no read after this returns is served an older row.
 func (b batch) Commit(context.Context) error {
-	defer b.conns.settle()
-	return b.tx.Commit()
+	defer b.watch.cache.settle()
+	err := b.tx.Commit()
+	if err != nil {
+		b.watch.subs.forget()
+	}
+	return err
 }
 
 func (b batch) Rollback(context.Context) error {
-	defer b.conns.settle()
+	defer b.watch.cache.settle()
+	b.watch.subs.forget()
 	return b.tx.Rollback()
 }
 

@@ -165,18 +165,19 @@ func cloneJSON(v any) any {
 	}
 }
 
-// changeWatch tells the cache which connections a change on the write connection touches:
+// changeWatch tells the caches what a change on the write connection touches. Connections:
 // an update or delete of a connection row, or any change of a usage (counted into its
 // connection's row). Inserted connections need nothing: only rows read are cached.
 type changeWatch struct {
 	cache *connCache
+	subs  *subscriptions
 	// columns of the connection id in the connections and usages tables
 	connID, usageConnID int
 }
 
 // newChangeWatch finds the id columns in the schema db has.
 func newChangeWatch(ctx context.Context, db *sql.DB) (*changeWatch, error) {
-	w := &changeWatch{cache: newConnCache()}
+	w := &changeWatch{cache: newConnCache(), subs: &subscriptions{byWS: map[string][]subscription{}}}
 	for _, c := range []struct {
 		table, column string
 		dst           *int
@@ -193,6 +194,9 @@ func newChangeWatch(ctx context.Context, db *sql.DB) (*changeWatch, error) {
 func (w *changeWatch) hook(d sqlite.SQLitePreUpdateData) {
 	var col int
 	switch d.TableName {
+	case "webhook_endpoints":
+		w.subs.forget()
+		return
 	case "connections":
 		if d.Op == sqlite3.SQLITE_INSERT {
 			return
@@ -215,4 +219,68 @@ func (w *changeWatch) hook(d sqlite.SQLitePreUpdateData) {
 		id = "" // unknown: drop every row
 	}
 	w.cache.touched(id)
+}
+
+// subscriptions keeps, per workspace, its enabled webhook endpoints and the event types each
+// is subscribed to: every audited write (every credential read among them) asks which
+// endpoints to enqueue deliveries for, and most workspaces have none. It is used only by the
+// writer, inside its transaction, and dropped whenever an endpoint row changes there or a
+// write is rolled back (a rolled-back write may have loaded rows that never committed).
+type subscriptions struct {
+	mu   sync.Mutex
+	byWS map[string][]subscription
+}
+
+type subscription struct {
+	id     string
+	events []string
+}
+
+// maxSubscriptionWorkspaces bounds the workspaces whose endpoints are kept.
+const maxSubscriptionWorkspaces = 1024
+
+func (c *subscriptions) forget() {
+	c.mu.Lock()
+	clear(c.byWS)
+	c.mu.Unlock()
+}
+
+// endpoints returns the ids, in id order, of the enabled endpoints of ws subscribed to typ,
+// reading them in tx when they are not kept yet.
+func (c *subscriptions) endpoints(ctx context.Context, tx *sql.Tx, ws, typ string) ([]string, error) {
+	c.mu.Lock()
+	subs, ok := c.byWS[ws]
+	c.mu.Unlock()
+	if !ok {
+		rows, err := tx.QueryContext(ctx, `SELECT id, events FROM webhook_endpoints WHERE workspace_id = ? AND enabled = 1
+			ORDER BY id`, ws)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		subs = []subscription{}
+		for rows.Next() {
+			var sub subscription
+			if err := rows.Scan(&sub.id, jsonCol{&sub.events}); err != nil {
+				return nil, err
+			}
+			subs = append(subs, sub)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if len(c.byWS) >= maxSubscriptionWorkspaces {
+			clear(c.byWS)
+		}
+		c.byWS[ws] = subs
+		c.mu.Unlock()
+	}
+	var ids []string
+	for _, sub := range subs {
+		if slices.Contains(sub.events, typ) {
+			ids = append(ids, sub.id)
+		}
+	}
+	return ids, nil
 }

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"database/sql"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -128,5 +130,71 @@ func TestConnectionCacheNeverGoesBack(t *testing.T) {
 	}
 	if f.s.conns.hits.Load() == 0 {
 		t.Errorf("no read was served from the cache")
+	}
+}
+
+// TestSubscriptionsFollowEndpoints: deliveries go to the endpoints subscribed at the time of
+// each event, as endpoints are added and as a write that added one is rolled back.
+func TestSubscriptionsFollowEndpoints(t *testing.T) {
+	t.Parallel()
+	f := newGCFixture(t)
+	ctx := t.Context()
+	read := func() *sb.AuditEvent {
+		return &sb.AuditEvent{ID: sb.NewID(sb.PrefixAudit), TenantID: f.tenant.ID, WorkspaceID: f.ws.ID, Actor: "key_1",
+			Action: "connection.credentials.read", ObjectType: "connection", ObjectID: "conn_1", CreatedAt: sb.Now()}
+	}
+	endpoint := func() *sb.WebhookEndpoint {
+		return &sb.WebhookEndpoint{ID: sb.NewID("whe"), TenantID: f.tenant.ID, WorkspaceID: f.ws.ID, URL: "https://hooks.example/x",
+			Events: []string{sb.EventConnectionCredsRead}, Enabled: true, Sealed: []byte("sealed"), CreatedAt: sb.Now(),
+			CreatedBy: "key_1", UpdatedAt: sb.Now()}
+	}
+	deliveries := func(e *sb.WebhookEndpoint) int {
+		t.Helper()
+		ds, err := f.s.ListWebhookDeliveries(ctx, f.ws.ID, e.ID, sb.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ds)
+	}
+	// No endpoint yet: the workspace's (empty) subscriptions get kept.
+	if err := f.s.AppendAudit(ctx, read()); err != nil {
+		t.Fatal(err)
+	}
+	first := endpoint()
+	if err := f.s.CreateWebhookEndpoint(ctx, first, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.AppendAudit(ctx, read()); err != nil {
+		t.Fatal(err)
+	}
+	if n := deliveries(first); n != 1 {
+		t.Fatalf("endpoint added after the first event: %d deliveries, want 1", n)
+	}
+	// A write that adds an endpoint, announces a read (loading the subscriptions with the
+	// uncommitted endpoint) and then fails is undone alone; the next event must not be
+	// delivered to the endpoint that never was.
+	phantom := endpoint()
+	err := f.s.inTx(ctx, nil, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (id, tenant_id, workspace_id, url, events, enabled, sealed,
+			created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, 0, '', 0)`,
+			phantom.ID, phantom.TenantID, phantom.WorkspaceID, phantom.URL, `["`+sb.EventConnectionCredsRead+`"]`, phantom.Sealed); err != nil {
+			return err
+		}
+		if err := f.s.insertAudit(ctx, tx, read()); err != nil {
+			return err
+		}
+		return errors.New("fail after loading")
+	})
+	if err == nil {
+		t.Fatal("the failing write succeeded")
+	}
+	if err := f.s.AppendAudit(ctx, read()); err != nil {
+		t.Fatalf("event after the rolled-back endpoint: %v", err)
+	}
+	if n := deliveries(first); n != 2 {
+		t.Fatalf("first endpoint: %d deliveries, want 2", n)
+	}
+	if n := deliveries(phantom); n != 0 {
+		t.Fatalf("rolled-back endpoint got %d deliveries", n)
 	}
 }

@@ -13,12 +13,12 @@ import (
 
 // enqueueWebhooks writes, inside tx, one pending delivery of ev for each event type it
 // announces and each enabled endpoint of its workspace subscribed to that type.
-func enqueueWebhooks(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
+func (s *Store) enqueueWebhooks(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
 	if ev.WorkspaceID == "" {
 		return nil
 	}
 	for _, typ := range sb.WebhookEvents(ev) {
-		if err := enqueueWebhook(ctx, tx, ev, typ); err != nil {
+		if err := s.enqueueWebhook(ctx, tx, ev, typ); err != nil {
 			return err
 		}
 	}
@@ -40,13 +40,8 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 }
 
 // enqueueWebhook writes the deliveries of ev as an event of type typ.
-func enqueueWebhook(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent, typ string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_endpoints e WHERE workspace_id = ? AND enabled = 1
-		AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ?) ORDER BY id`, ev.WorkspaceID, typ)
-	if err != nil {
-		return err
-	}
-	ids, err := scanIDs(rows)
+func (s *Store) enqueueWebhook(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent, typ string) error {
+	ids, err := s.watch.subs.endpoints(ctx, tx, ev.WorkspaceID, typ)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
