@@ -72,10 +72,12 @@ func dsn(path string, readOnly bool) (string, error) {
 		// changes to a sub-journal; in memory that costs a memcpy instead of a spill to a
 		// temporary file (a third of a batch's CPU time in a profile).
 		q.Add("_pragma", "temp_store(MEMORY)")
-		// The writer's page cache holds the hot pages of every table and index it appends to
-		// (the default 2 MiB let a profile's writer re-read index pages from disk and spill
-		// dirty pages mid-transaction).
-		q.Add("_pragma", "cache_size(-16384)")
+		// The writer's page cache holds the hot pages of the tables and indexes it appends
+		// to: 4 MiB rather than the default 2 (which let a profile's writer re-read index
+		// pages and spill dirty pages mid-transaction); more bought nothing measurable and
+		// cost resident memory (peak RSS under load with 100k connections: 16 MiB cache
+		// 88 MiB, 4 MiB 62 MiB).
+		q.Add("_pragma", "cache_size(-4096)")
 		// Checkpoint every 4096 WAL pages (16 MiB) rather than 1000: the pages written again
 		// and again (the last leaf of each index) are copied to the database once per
 		// checkpoint, so rarer checkpoints copy fewer pages per write.
