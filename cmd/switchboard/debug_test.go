@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -96,4 +97,32 @@ func TestServeReadAuditSurvivesShutdown(t *testing.T) {
 		t.Fatalf("%d credential-read events after a restart, want %d", len(items), reads)
 	}
 	p.stop()
+}
+
+// /metrics shows the group commit counters on both drivers: writes never fewer than batches.
+func TestServeWriteMetrics(t *testing.T) {
+	t.Parallel()
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			b := newBackend(t, d)
+			p := startServe(t, nil, append(b.flags(), "--health-interval", "0")...)
+			boot := parseBootstrap(t, p.stderr.String())
+			p.createConnection(boot.key, "default", "counted", randomSecret(t))
+			body := string(p.do("GET", "/metrics", "", nil).expect(t, http.StatusOK, "metrics").body)
+			var batches, writes float64
+			for _, line := range strings.Split(body, "\n") {
+				if v, ok := strings.CutPrefix(line, "switchboard_store_write_batches_total "); ok {
+					batches, _ = strconv.ParseFloat(v, 64)
+				}
+				if v, ok := strings.CutPrefix(line, "switchboard_store_writes_total "); ok {
+					writes, _ = strconv.ParseFloat(v, 64)
+				}
+			}
+			if batches < 1 || writes < batches {
+				t.Fatalf("batches %v, writes %v: want 1 <= batches <= writes\n%s", batches, writes, body)
+			}
+			p.stop()
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/auth"
@@ -177,7 +178,9 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		fmt.Fprintf(o.stderr, "Workspace id: default\n")
 		fmt.Fprintf(o.stderr, "Try: curl -H 'Authorization: Bearer %s' %s/v1/workspaces/default/connections\n\n", key, base)
 	}
-	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey})
+	reg := prometheus.NewRegistry()
+	registerStoreMetrics(reg, store)
+	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey, Registry: reg})
 	if so.webhookWorkers > 0 {
 		// The outbox is claimed through the database, so every replica can run workers.
 		w := webhook.Start(webhook.Config{
@@ -223,4 +226,25 @@ func serveDebug(addr string, log *slog.Logger) (func(), error) {
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("debug listener (pprof)", "addr", ln.Addr().String())
 	return func() { srv.Close() }, nil
+}
+
+// registerStoreMetrics exports the group commit counters of stores that keep them: writes per
+// batch (writes / batches) is how many writes share each sync to disk.
+func registerStoreMetrics(reg *prometheus.Registry, store switchboard.Store) {
+	ws, ok := store.(interface {
+		WriteStats() (batches, writes uint64)
+	})
+	if !ok {
+		return
+	}
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "switchboard_store_write_batches_total",
+			Help: "Transactions the store's writer committed (or tried to), each holding one or more writes.",
+		}, func() float64 { b, _ := ws.WriteStats(); return float64(b) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "switchboard_store_writes_total",
+			Help: "Writes the store's writer ran; divided by the batches, the writes that shared each commit.",
+		}, func() float64 { _, w := ws.WriteStats(); return float64(w) }),
+	)
 }
