@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	sb "github.com/switchboardhq/switchboard"
 )
@@ -10,30 +11,52 @@ import (
 // insertAudit writes ev inside tx, the transaction of the change it records, with the webhook
 // deliveries announcing it.
 func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, ev *sb.AuditEvent) error {
-	details, err := toJSON(ev.Details)
-	if err != nil {
-		return sb.Internal(err)
+	return s.insertAudits(ctx, tx, []*sb.AuditEvent{ev})
+}
+
+// auditColumns are the columns of an audit_events row, auditsPerInsert how many rows one
+// INSERT writes: one statement per row cost the bulk writes of credential-read events about
+// as much as the rows themselves.
+const (
+	auditColumns    = `id, tenant_id, workspace_id, actor, action, object_type, object_id, request_id, ip, client_hash, details, created_at`
+	auditsPerInsert = 32
+)
+
+var auditRow = "(" + strings.Repeat("?, ", 11) + "?)"
+
+// insertAudits writes evs inside tx, up to auditsPerInsert rows per statement (the statement
+// texts are the full chunk and one per size of the rest, each kept prepared), then their
+// webhook deliveries.
+func (s *Store) insertAudits(ctx context.Context, tx *sql.Tx, evs []*sb.AuditEvent) error {
+	for rest := evs; len(rest) > 0; {
+		chunk := rest[:min(len(rest), auditsPerInsert)]
+		rest = rest[len(chunk):]
+		args := make([]any, 0, 12*len(chunk))
+		for _, ev := range chunk {
+			details, err := toJSON(ev.Details)
+			if err != nil {
+				return sb.Internal(err)
+			}
+			args = append(args, ev.ID, ev.TenantID, ev.WorkspaceID, ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID,
+				ev.RequestID, ev.IP, ev.ClientHash, details, micros(ev.CreatedAt))
+		}
+		query := `INSERT INTO audit_events (` + auditColumns + `) VALUES ` + auditRow +
+			strings.Repeat(", "+auditRow, len(chunk)-1)
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return err
+		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events (id, tenant_id, workspace_id, actor, action, object_type,
-		object_id, request_id, ip, client_hash, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.ID, ev.TenantID, ev.WorkspaceID, ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID, ev.RequestID,
-		ev.IP, ev.ClientHash, details, micros(ev.CreatedAt))
-	if err != nil {
-		return err
+	for _, ev := range evs {
+		if err := s.enqueueWebhooks(ctx, tx, ev); err != nil {
+			return err
+		}
 	}
-	return s.enqueueWebhooks(ctx, tx, ev)
+	return nil
 }
 
 // AppendAudit inserts audit events on their own, in one transaction.
 func (s *Store) AppendAudit(ctx context.Context, evs ...*sb.AuditEvent) error {
-	return s.inTx(ctx, nil, func(tx *sql.Tx) error {
-		for _, ev := range evs {
-			if err := s.insertAudit(ctx, tx, ev); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.inTx(ctx, nil, func(tx *sql.Tx) error { return s.insertAudits(ctx, tx, evs) })
 }
 
 func scanAudit(r rowScanner) (*sb.AuditEvent, error) {
