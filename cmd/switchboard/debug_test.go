@@ -126,3 +126,23 @@ func TestServeWriteMetrics(t *testing.T) {
 		})
 	}
 }
+
+// A second serve on the same SQLite database refuses to start (before listening) and names
+// the first; once the first has stopped, a new one starts.
+func TestServeOnePerSQLiteDatabase(t *testing.T) {
+	t.Parallel()
+	b := newBackend(t, "sqlite")
+	first := startServe(t, nil, append(b.flags(), "--health-interval", "0")...)
+	addr := freePort(t)
+	r := run(t, nil, append([]string{"serve", "--addr", addr, "--health-interval", "0"}, b.flags()...)...)
+	if r.code == 0 || !strings.Contains(r.stderr, "another switchboard serve is using") {
+		t.Fatalf("second serve: exit %d\n%s", r.code, redact(r.stderr))
+	}
+	if resp, err := client.Get("http://" + addr + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatal("the refused serve listened")
+	}
+	first.stop()
+	again := startServe(t, nil, append(b.flags(), "--health-interval", "0")...)
+	again.stop()
+}

@@ -95,6 +95,13 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	if so.webhookWorkers < 0 {
 		return errors.New("--webhook-workers (or SWITCHBOARD_WEBHOOK_WORKERS) must be a number >= 0")
 	}
+	if o.databaseURL == "" {
+		unlock, err := lockDataDir(o.dataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	store, err := o.openStore(ctx)
 	if err != nil {
 		return err
