@@ -34,14 +34,52 @@ func enqueueWebhook(ctx context.Context, q querier, ev *switchboard.AuditEvent, 
 		return err
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return err
+	}
+	return insertDeliveries(ctx, q, ev, typ, ids)
+}
+
+// subscription is an enabled webhook endpoint and the event types it is subscribed to.
+type subscription struct {
+	id     string
+	events []string
+}
+
+// subscriptions reads the enabled endpoints of the workspaces, in id order.
+func subscriptions(ctx context.Context, q querier, workspaces []string) (map[string][]subscription, error) {
+	rows, err := q.Query(ctx, `SELECT workspace_id, id, events FROM webhook_endpoints
+		WHERE workspace_id = ANY($1) AND enabled ORDER BY workspace_id, id`, workspaces)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]subscription{}
+	for rows.Next() {
+		var ws string
+		var sub subscription
+		var events []byte
+		if err := rows.Scan(&ws, &sub.id, &events); err != nil {
+			return nil, err
+		}
+		if err := unmarshal(events, &sub.events); err != nil {
+			return nil, err
+		}
+		out[ws] = append(out[ws], sub)
+	}
+	return out, rows.Err()
+}
+
+// insertDeliveries writes a pending delivery of ev, as an event of type typ, to each endpoint.
+func insertDeliveries(ctx context.Context, q querier, ev *switchboard.AuditEvent, typ string, endpoints []string) error {
+	if len(endpoints) == 0 {
+		return nil
 	}
 	payload, err := switchboard.WebhookPayload(typ, ev)
 	if err != nil {
 		return switchboard.Internal(err)
 	}
-	for _, id := range ids {
+	for _, id := range endpoints {
 		d := &switchboard.WebhookDelivery{ID: switchboard.NewID(switchboard.PrefixWebhookDelivery), TenantID: ev.TenantID,
 			WorkspaceID: ev.WorkspaceID, EndpointID: id, EventType: typ, Payload: payload, Status: switchboard.DeliveryPending,
 			NextAttemptAt: ev.CreatedAt, CreatedAt: ev.CreatedAt}

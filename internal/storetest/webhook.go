@@ -101,80 +101,93 @@ func testWebhook(t *testing.T, newStore func(t *testing.T) sb.Store) {
 		wantCode(t, err, sb.CodeNotFound)
 	})
 
-	t.Run("AuditEnqueues", func(t *testing.T) {
-		t.Parallel()
-		f := setup(t, newStore)
-		all := f.endpoint(t, f.a, sb.WebhookEventTypes...)
-		createdOnly := f.endpoint(t, f.a, sb.EventConnectionCreated)
-		disabled := newEndpoint(f.a, sb.WebhookEventTypes...)
-		disabled.Enabled = false
-		if err := f.s.CreateWebhookEndpoint(f.ctx, disabled, nil); err != nil {
-			t.Fatal(err)
-		}
-		inB := f.endpoint(t, f.b, sb.WebhookEventTypes...)
-
-		create := event(f.a, "connection.create", "connection", "conn_1")
-		status := event(f.a, "connection.status", "connection", "conn_1")
-		status.Details = map[string]any{"status_from": "ACTIVE", "status_to": "FAILED"}
-		other := event(f.a, "credential.create", "credential", "cred_1")
-		for _, ev := range []*sb.AuditEvent{create, status, other} {
-			if err := f.s.AppendAudit(f.ctx, ev); err != nil {
+	// One event per AppendAudit, then all of them in one call (the bulk path of the buffered
+	// read audit): the same deliveries either way.
+	for _, bulk := range []bool{false, true} {
+		t.Run(map[bool]string{false: "AuditEnqueues", true: "AuditEnqueuesInBulk"}[bulk], func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, newStore)
+			all := f.endpoint(t, f.a, sb.WebhookEventTypes...)
+			createdOnly := f.endpoint(t, f.a, sb.EventConnectionCreated)
+			disabled := newEndpoint(f.a, sb.WebhookEventTypes...)
+			disabled.Enabled = false
+			if err := f.s.CreateWebhookEndpoint(f.ctx, disabled, nil); err != nil {
 				t.Fatal(err)
 			}
-		}
-		ds := f.deliveries(t, f.a, all.ID)
-		if len(ds) != 2 || ds[0].EventType != sb.EventConnectionCreated || ds[1].EventType != sb.EventConnectionStatusChanged {
-			t.Fatalf("deliveries of the all-events endpoint = %+v", ds)
-		}
-		d := ds[1]
-		if d.Status != sb.DeliveryPending || d.Attempts != 0 || d.WorkspaceID != f.a.ID || d.TenantID != f.a.TenantID {
-			t.Errorf("new delivery = %+v", d)
-		}
-		var body struct {
-			Type string
-			Data map[string]any
-		}
-		if err := json.Unmarshal(d.Payload, &body); err != nil {
-			t.Fatal(err)
-		}
-		if body.Type != sb.EventConnectionStatusChanged || body.Data["connection_id"] != "conn_1" ||
-			body.Data["from"] != "ACTIVE" || body.Data["to"] != "FAILED" || body.Data["workspace_id"] != f.a.ID {
-			t.Errorf("payload = %s", d.Payload)
-		}
-		if ds := f.deliveries(t, f.a, createdOnly.ID); len(ds) != 1 || ds[0].EventType != sb.EventConnectionCreated {
-			t.Errorf("deliveries of the created-only endpoint = %+v", ds)
-		}
-		if ds := f.deliveries(t, f.a, disabled.ID); len(ds) != 0 {
-			t.Errorf("a disabled endpoint got %d deliveries", len(ds))
-		}
-		if ds := f.deliveries(t, f.b, inB.ID); len(ds) != 0 {
-			t.Errorf("workspace B's endpoint got %d deliveries of A's events", len(ds))
-		}
-		if ds := f.deliveries(t, f.b, all.ID); len(ds) != 0 {
-			t.Errorf("A's deliveries listed through workspace B: %d", len(ds))
-		}
+			inB := f.endpoint(t, f.b, sb.WebhookEventTypes...)
 
-		// A refresh failure that moved the status is announced as both.
-		refresh := event(f.a, "connection.refresh_failed", "connection", "conn_2")
-		refresh.Details = map[string]any{"reason": "invalid_grant", "status_from": "ACTIVE", "status_to": "FAILED"}
-		if err := f.s.AppendAudit(f.ctx, refresh); err != nil {
-			t.Fatal(err)
-		}
-		ds = f.deliveries(t, f.a, all.ID)
-		if len(ds) != 4 || ds[2].EventType != sb.EventConnectionRefreshFailed || ds[3].EventType != sb.EventConnectionStatusChanged {
-			t.Fatalf("deliveries after a refresh failure = %+v", ds)
-		}
-		if !strings.Contains(string(ds[3].Payload), `"from":"ACTIVE"`) {
-			t.Errorf("status change of a refresh failure: %s", ds[3].Payload)
-		}
+			create := event(f.a, "connection.create", "connection", "conn_1")
+			status := event(f.a, "connection.status", "connection", "conn_1")
+			status.Details = map[string]any{"status_from": "ACTIVE", "status_to": "FAILED"}
+			other := event(f.a, "credential.create", "credential", "cred_1")
+			evs := []*sb.AuditEvent{create, status, other}
+			if bulk {
+				if err := f.s.AppendAudit(f.ctx, evs...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, ev := range evs {
+				if bulk {
+					break
+				}
+				if err := f.s.AppendAudit(f.ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ds := f.deliveries(t, f.a, all.ID)
+			if len(ds) != 2 || ds[0].EventType != sb.EventConnectionCreated || ds[1].EventType != sb.EventConnectionStatusChanged {
+				t.Fatalf("deliveries of the all-events endpoint = %+v", ds)
+			}
+			d := ds[1]
+			if d.Status != sb.DeliveryPending || d.Attempts != 0 || d.WorkspaceID != f.a.ID || d.TenantID != f.a.TenantID {
+				t.Errorf("new delivery = %+v", d)
+			}
+			var body struct {
+				Type string
+				Data map[string]any
+			}
+			if err := json.Unmarshal(d.Payload, &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Type != sb.EventConnectionStatusChanged || body.Data["connection_id"] != "conn_1" ||
+				body.Data["from"] != "ACTIVE" || body.Data["to"] != "FAILED" || body.Data["workspace_id"] != f.a.ID {
+				t.Errorf("payload = %s", d.Payload)
+			}
+			if ds := f.deliveries(t, f.a, createdOnly.ID); len(ds) != 1 || ds[0].EventType != sb.EventConnectionCreated {
+				t.Errorf("deliveries of the created-only endpoint = %+v", ds)
+			}
+			if ds := f.deliveries(t, f.a, disabled.ID); len(ds) != 0 {
+				t.Errorf("a disabled endpoint got %d deliveries", len(ds))
+			}
+			if ds := f.deliveries(t, f.b, inB.ID); len(ds) != 0 {
+				t.Errorf("workspace B's endpoint got %d deliveries of A's events", len(ds))
+			}
+			if ds := f.deliveries(t, f.b, all.ID); len(ds) != 0 {
+				t.Errorf("A's deliveries listed through workspace B: %d", len(ds))
+			}
 
-		// An event whose change fails is not announced either.
-		bad := event(f.a, "connection.delete", "connection", "conn_missing")
-		wantCode(t, f.s.DeleteConnection(f.ctx, f.a.ID, "conn_missing", bad), sb.CodeNotFound)
-		if ds := f.deliveries(t, f.a, all.ID); len(ds) != 4 {
-			t.Errorf("a failed change enqueued a delivery: %d", len(ds))
-		}
-	})
+			// A refresh failure that moved the status is announced as both.
+			refresh := event(f.a, "connection.refresh_failed", "connection", "conn_2")
+			refresh.Details = map[string]any{"reason": "invalid_grant", "status_from": "ACTIVE", "status_to": "FAILED"}
+			if err := f.s.AppendAudit(f.ctx, refresh); err != nil {
+				t.Fatal(err)
+			}
+			ds = f.deliveries(t, f.a, all.ID)
+			if len(ds) != 4 || ds[2].EventType != sb.EventConnectionRefreshFailed || ds[3].EventType != sb.EventConnectionStatusChanged {
+				t.Fatalf("deliveries after a refresh failure = %+v", ds)
+			}
+			if !strings.Contains(string(ds[3].Payload), `"from":"ACTIVE"`) {
+				t.Errorf("status change of a refresh failure: %s", ds[3].Payload)
+			}
+
+			// An event whose change fails is not announced either.
+			bad := event(f.a, "connection.delete", "connection", "conn_missing")
+			wantCode(t, f.s.DeleteConnection(f.ctx, f.a.ID, "conn_missing", bad), sb.CodeNotFound)
+			if ds := f.deliveries(t, f.a, all.ID); len(ds) != 4 {
+				t.Errorf("a failed change enqueued a delivery: %d", len(ds))
+			}
+		})
+	}
 
 	t.Run("ClaimFinish", func(t *testing.T) {
 		t.Parallel()
