@@ -18,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/storetest"
 )
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -233,142 +234,31 @@ func TestQueryPlans(t *testing.T) {
 
 	const ws = "ws_1"
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	page := switchboard.Page{Limit: 10, After: "conn_0"}
-	yes, no := true, false
-	// ListConnectorVersions reads the versions only of a connector that exists.
-	if err := s.CreateTenant(ctx, &switchboard.Tenant{ID: "tn_1", Name: "T", CreatedAt: at}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateWorkspace(ctx, &switchboard.Workspace{ID: ws, TenantID: "tn_1", Name: "W", CreatedAt: at}, nil); err != nil {
-		t.Fatal(err)
-	}
-	err = s.CreateConnector(ctx, &switchboard.Connector{ID: "ctr_1", WorkspaceID: ws, Key: "api", Name: "API", LatestVersion: "1", CreatedAt: at},
-		&switchboard.ConnectorVersion{ConnectorID: "ctr_1", WorkspaceID: ws, Version: "1", Schema: []byte(`{}`), CreatedAt: at}, nil)
-	if err != nil {
+	if err := storetest.PlanSetup(ctx, s, ws, at); err != nil {
 		t.Fatal(err)
 	}
 	// The planner weighs indexes by the table's statistics: with none (an empty table) it
 	// picks among equally cheap ones at random. Rows whose values the filters below never
 	// ask for, analyzed, make each filter selective, as a filter on a large store is, so the
-	// planner takes its index whenever there is one. Their times lie between early and at.
-	early := at.Add(-1000 * time.Hour)
+	// planner takes its index whenever there is one. Their times lie between at-1000h and at.
 	fillConnections(t, pool, ws, at)
 
-	type call struct {
-		name string
-		run  func() error
-	}
-	var calls []call
-	add := func(name string, run func() error) { calls = append(calls, call{name, run}) }
-	ignoreNotFound := func(err error) error {
-		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
-			return nil
-		}
-		return err
-	}
-	connections := func(f switchboard.ConnectionFilter) func() error {
-		return func() error { _, err := s.ListConnections(ctx, ws, f); return err }
-	}
-	countConnections := func(f switchboard.ConnectionFilter) func() error {
-		return func() error { _, err := s.CountConnections(ctx, ws, f); return err }
-	}
-
-	// Each filter of ConnectionFilter alone, listed and counted. A count has no order to
-	// keep, so it reads the filter's index whenever there is one: its plan must show the
-	// filter's column among the index conditions, which proves the index exists.
+	calls, filters := storetest.PlanCalls(ctx, s, ws, at)
+	// A count by one filter reads the filter's index whenever there is one: its plan must show
+	// that, which proves the index exists.
 	served := map[string]string{}
-	for name, f := range map[string]switchboard.ConnectionFilter{
-		"none":          {},
-		"connector":     {ConnectorID: "kafka"},
-		"status":        {Status: switchboard.StatusActive},
-		"environment":   {Environment: "production"},
-		"external_xref": {ExternalXref: "customer-42"},
-		"tag":           {Tag: "billing"},
-		"category":      {Category: "crm"},
-		"created_by":    {CreatedBy: "user_1"},
-		"name":          {NameContains: "ord"},
-		"description":   {DescriptionContains: "x"},
-		"created_from":  {CreatedFrom: at},
-		"created_to":    {CreatedTo: early},
-		"updated_from":  {UpdatedFrom: at},
-	} {
-		list := f
-		list.Page = page
-		add("ListConnections/"+name, connections(list))
-		add("CountConnections/"+name, countConnections(f))
-		if cond := filterIndexCond[name]; cond != "" {
-			served["CountConnections/"+name] = cond
+	tested := map[string]bool{}
+	for call, filter := range filters {
+		tested[filter] = true
+		if term := filterIndexCond[filter]; term != "" {
+			served[call] = term
 		}
 	}
-	if len(served) != len(filterIndexCond) {
-		t.Fatalf("filterIndexCond names filters that are not tested: %v", filterIndexCond)
+	for filter := range filterIndexCond {
+		if !tested[filter] {
+			t.Fatalf("filterIndexCond names filter %q, which PlanCalls does not count by", filter)
+		}
 	}
-	// Orders, cursors and offsets, and what the native API and the families combine.
-	for name, f := range map[string]switchboard.ConnectionFilter{
-		"first page":                   {Page: switchboard.Page{Limit: 10}},
-		"before":                       {Before: "conn_9", Page: switchboard.Page{Limit: 10}},
-		"desc offset":                  {Desc: true, Offset: 20, Page: switchboard.Page{Limit: 10}},
-		"updated_at":                   {Sort: "updated_at", Page: switchboard.Page{Limit: 10}},
-		"updated_at desc offset":       {Sort: "updated_at", Desc: true, Offset: 5, Page: switchboard.Page{Limit: 10}},
-		"name order":                   {Sort: "name", Page: switchboard.Page{Limit: 10}},
-		"name order desc":              {Sort: "name", Desc: true, Page: switchboard.Page{Limit: 10}},
-		"native all filters":           {ConnectorID: "kafka", Status: switchboard.StatusActive, Environment: "production", ExternalXref: "x", Tag: "eu", Page: page},
-		"slash page":                   {ConnectorID: "slash", Page: switchboard.Page{Limit: 1000, After: "conn_0"}},
-		"versori before":               {ConnectorID: "ctr_1", Before: "conn_9", Page: switchboard.Page{Limit: 10}},
-		"unified updated_gte":          {UpdatedFrom: at, Offset: 10, Page: switchboard.Page{Limit: 100}},
-		"unified updated_gte by time":  {UpdatedFrom: at, Sort: "updated_at", Desc: true, Page: switchboard.Page{Limit: 100}},
-		"unified category env xref":    {Category: "crm", Environment: "Production", ExternalXref: "x", Offset: 10, Page: switchboard.Page{Limit: 100}},
-		"unified category by name":     {Category: "crm", Sort: "name", Desc: true, Page: switchboard.Page{Limit: 100}},
-		"secmaster name":               {NameContains: "ord", Offset: 10, Page: switchboard.Page{Limit: 100}},
-		"secmaster all filters":        {ConnectorID: "kafka", NameContains: "o", DescriptionContains: "x", CreatedBy: "user_1", CreatedFrom: at, CreatedTo: at.Add(time.Hour), UpdatedFrom: at, Page: switchboard.Page{Limit: 100}},
-		"secmaster component and time": {ConnectorID: "kafka", CreatedFrom: at, Offset: 10, Page: switchboard.Page{Limit: 100}},
-	} {
-		add("ListConnections/"+name, connections(f))
-	}
-	for name, f := range map[string]switchboard.ConnectionFilter{
-		"native all filters":    {ConnectorID: "kafka", Status: switchboard.StatusActive, Environment: "production", ExternalXref: "x", Tag: "eu"},
-		"secmaster all filters": {ConnectorID: "kafka", NameContains: "o", DescriptionContains: "x", CreatedBy: "user_1", CreatedFrom: at, CreatedTo: at.Add(time.Hour), UpdatedFrom: at},
-		"secmaster name":        {NameContains: "ord", DescriptionContains: "x"},
-	} {
-		add("CountConnections/"+name, countConnections(f))
-	}
-	for name, f := range map[string]switchboard.OrganizationConnectionFilter{
-		"all":          {},
-		"enabled page": {IsEnabled: &yes, Offset: 20, Limit: 10},
-		"disabled":     {IsEnabled: &no, Limit: 10},
-	} {
-		add("ListOrganizationConnections/"+name, func() error {
-			_, _, err := s.ListOrganizationConnections(ctx, ws, "org_1", f)
-			return err
-		})
-	}
-	for name, f := range map[string]switchboard.AuditFilter{
-		"all":    {Page: page},
-		"object": {ObjectID: "conn_1", Page: page},
-		"action": {Action: "connection.create", Page: page},
-		"both":   {ObjectID: "conn_1", Action: "connection.create", Page: page},
-	} {
-		add("ListAudit/"+name, func() error { _, err := s.ListAudit(ctx, ws, f); return err })
-	}
-	add("ListCredentials", func() error { _, err := s.ListCredentials(ctx, ws, page); return err })
-	add("CountCredentialUses", func() error { _, err := s.CountCredentialUses(ctx, ws, "cred_1"); return err })
-	add("ListUsages", func() error { _, err := s.ListUsages(ctx, ws, "conn_1"); return err })
-	add("ListWebhookEndpoints", func() error { _, err := s.ListWebhookEndpoints(ctx, ws, page); return err })
-	add("ListWebhookDeliveries", func() error { _, err := s.ListWebhookDeliveries(ctx, ws, "whe_1", page); return err })
-	add("ListOrganizations", func() error { _, err := s.ListOrganizations(ctx, ws, page); return err })
-	add("ListConnectors", func() error { _, err := s.ListConnectors(ctx, ws, page); return err })
-	add("ListConnectorVersions", func() error { _, err := s.ListConnectorVersions(ctx, ws, "ctr_1"); return err })
-	add("ListWorkspaces", func() error { _, err := s.ListWorkspaces(ctx, "tn_1", page); return err })
-	add("ListAPIKeys/workspace", func() error { _, err := s.ListAPIKeys(ctx, "tn_1", ws, page); return err })
-	add("ListAPIKeys/tenant", func() error { _, err := s.ListAPIKeys(ctx, "tn_1", switchboard.AllWorkspaces, page); return err })
-	add("ListAccessKeys", func() error { _, err := s.ListAccessKeys(ctx, "tn_1", ws, page); return err })
-	add("GetConnection", func() error { _, err := s.GetConnection(ctx, ws, "conn_1"); return ignoreNotFound(err) })
-	add("GetConnectionByIdempotencyKey", func() error {
-		_, err := s.GetConnectionByIdempotencyKey(ctx, ws, "key")
-		return ignoreNotFound(err)
-	})
-	add("GetAPIKeyByHash", func() error { _, err := s.GetAPIKeyByHash(ctx, []byte{1}); return ignoreNotFound(err) })
-
 	// Run every call; each must have run at least one query, or the plans below would say
 	// nothing about it.
 	type query struct {
@@ -380,17 +270,17 @@ func TestQueryPlans(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range calls {
 		from := rec.len()
-		if err := c.run(); err != nil {
-			t.Fatalf("%s: %v", c.name, err)
+		if err := c.Run(); err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
 		}
 		ran := rec.since(from)
 		if len(ran) == 0 {
-			t.Errorf("%s ran no query: its plan is not checked", c.name)
+			t.Errorf("%s ran no query: its plan is not checked", c.Name)
 		}
 		for _, q := range ran {
 			if !seen[q.sql] {
 				seen[q.sql] = true
-				queries = append(queries, query{c.name, q.sql, q.args})
+				queries = append(queries, query{c.Name, q.sql, q.args})
 			}
 		}
 	}
