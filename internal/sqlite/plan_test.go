@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	sb "github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/storetest"
 )
 
@@ -37,6 +38,12 @@ func TestQueryPlans(t *testing.T) {
 	const ws = "ws_1"
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	if err := storetest.PlanSetup(ctx, s, ws, at); err != nil {
+		t.Fatal(err)
+	}
+	// One connection, so that lists find an id and read its row (not yet cached) by id.
+	err := s.CreateConnection(ctx, &sb.Connection{ID: "conn_1", WorkspaceID: ws, ConnectorID: "kafka", ConnectorVersion: "1",
+		Name: "one", Status: sb.StatusActive, Enabled: true, CreatedAt: at, UpdatedAt: at}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	calls, filters := storetest.PlanCalls(ctx, s, ws, at)
