@@ -40,8 +40,9 @@ func TestQueryPlans(t *testing.T) {
 	if err := storetest.PlanSetup(ctx, s, ws, at); err != nil {
 		t.Fatal(err)
 	}
-	// One connection, so that lists find an id and read its row (not yet cached) by id.
-	err := s.CreateConnection(ctx, &sb.Connection{ID: "conn_1", WorkspaceID: ws, ConnectorID: "kafka", ConnectorVersion: "1",
+	// One connection, so that lists find an id and read its row (not yet cached) by id; not
+	// conn_1, which GetConnection must look up in the database, not in the cache.
+	err := s.CreateConnection(ctx, &sb.Connection{ID: "conn_00", WorkspaceID: ws, ConnectorID: "kafka", ConnectorVersion: "1",
 		Name: "one", Status: sb.StatusActive, Enabled: true, CreatedAt: at, UpdatedAt: at}, nil)
 	if err != nil {
 		t.Fatal(err)
