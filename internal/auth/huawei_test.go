@@ -170,7 +170,7 @@ func TestAuthenticateHuawei(t *testing.T) {
 		req  func() *http.Request
 		mut  mutate
 	}{
-		{"wrong SK", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk[:39]+"x", hwNow) }, nil},
+		{"wrong SK", func() *http.Request { return sign("POST", hwPath, body, key.ID, otherLast(sk), hwNow) }, nil},
 		{"tampered body", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk, hwNow) },
 			func(*http.Request) []byte { return []byte(`{"name":"m","config":"{}"}` + "\n") }},
 		{"body without its newline", func() *http.Request { return sign("POST", hwPath, body, key.ID, sk, hwNow) },
@@ -316,4 +316,12 @@ func TestAuthenticateHuaweiLookup(t *testing.T) {
 	if _, err := a.AuthenticateHuawei(t.Context(), r, nil); err != nil {
 		t.Errorf("escaped path: %v", err)
 	}
+}
+
+// otherLast returns s with its last character changed (never to itself).
+func otherLast(s string) string {
+	if strings.HasSuffix(s, "x") {
+		return s[:len(s)-1] + "y"
+	}
+	return s[:len(s)-1] + "x"
 }
