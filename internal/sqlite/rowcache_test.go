@@ -1,11 +1,14 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	sb "github.com/switchboardhq/switchboard"
 )
@@ -196,5 +199,62 @@ func TestSubscriptionsFollowEndpoints(t *testing.T) {
 	}
 	if n := deliveries(phantom); n != 0 {
 		t.Fatalf("rolled-back endpoint got %d deliveries", n)
+	}
+}
+
+// TestReadsDoNotWaitForTheWriter holds a write transaction open (a write that has changed a
+// row and not committed) while reads run: they answer from the last committed state at once.
+func TestReadsDoNotWaitForTheWriter(t *testing.T) {
+	t.Parallel()
+	f := newGCFixture(t)
+	ctx := t.Context()
+	c, ev := f.connection("committed")
+	if err := f.s.CreateConnection(ctx, c, ev); err != nil {
+		t.Fatal(err)
+	}
+	inTx, release := make(chan struct{}), make(chan struct{})
+	writeDone := make(chan error, 1)
+	go func() {
+		writeDone <- f.s.inTx(context.Background(), nil, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE connections SET name = 'uncommitted' WHERE id = ?`, c.ID); err != nil {
+				return err
+			}
+			close(inTx)
+			<-release
+			return nil
+		})
+	}()
+	<-inTx
+	readsDone := make(chan error, 1)
+	go func() {
+		got, err := f.s.GetConnection(ctx, f.ws.ID, c.ID)
+		if err == nil && got.Name != "committed" {
+			err = fmt.Errorf("read saw %q, an uncommitted name", got.Name)
+		}
+		if err == nil {
+			var list []*sb.Connection
+			list, err = f.s.ListConnections(ctx, f.ws.ID, sb.ConnectionFilter{Page: sb.Page{Limit: 10}})
+			if err == nil && len(list) != 1 {
+				err = fmt.Errorf("list: %d connections, want 1", len(list))
+			}
+		}
+		readsDone <- err
+	}()
+	select {
+	case err := <-readsDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("reads waited for the open write transaction")
+	}
+	close(release)
+	if err := <-writeDone; err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.GetConnection(ctx, f.ws.ID, c.ID)
+	if err != nil || got.Name != "uncommitted" {
+		t.Fatalf("after the commit: %+v, %v", got, err)
 	}
 }
