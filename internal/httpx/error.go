@@ -5,9 +5,11 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/i18n"
@@ -134,15 +136,30 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		w.WriteHeader(status)
 		return
 	}
-	buf, err := json.Marshal(v)
-	if err != nil {
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer putEncodeBuffer(buf)
+	buf.Reset()
+	// Encode writes what json.Marshal returns plus the final newline, into a buffer kept
+	// between responses: a list page is tens of kilobytes, built again for every request.
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		slog.Error("encode response", "err", err.Error())
 		status = http.StatusInternalServerError
-		buf = []byte(`{"code":"5000","message":"internal error"}`)
+		buf.Reset()
+		buf.WriteString(`{"code":"5000","message":"internal error"}` + "\n")
 	}
-	buf = append(buf, '\n')
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf) // the client has gone; nothing to do
+	_, _ = w.Write(buf.Bytes()) // the client has gone; nothing to do
+}
+
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps one huge response from pinning its buffer in the pool.
+const maxPooledBuffer = 1 << 20
+
+func putEncodeBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		encodeBuffers.Put(b)
+	}
 }
