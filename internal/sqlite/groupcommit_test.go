@@ -448,7 +448,7 @@ func TestWriteStatementCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Past the cache's bound, statements still run.
-	for i := range maxWriteStatements + 10 {
+	for i := range maxStatements + 10 {
 		err := f.s.inTx(ctx, nil, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE tenants SET name = 'V%d' WHERE id = 'u0'`, i))
 			return err
@@ -458,7 +458,7 @@ func TestWriteStatementCache(t *testing.T) {
 		}
 	}
 	var name string
-	if err := f.s.write.QueryRowContext(ctx, `SELECT name FROM tenants WHERE id = 'u0'`).Scan(&name); err != nil || name != fmt.Sprint("V", maxWriteStatements+9) {
+	if err := f.s.write.QueryRowContext(ctx, `SELECT name FROM tenants WHERE id = 'u0'`).Scan(&name); err != nil || name != fmt.Sprint("V", maxStatements+9) {
 		t.Fatalf("name = %q, %v after the last update", name, err)
 	}
 }

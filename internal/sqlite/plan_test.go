@@ -211,7 +211,7 @@ func recordReads(t *testing.T, s *Store, path string) *recorder {
 	r := &recorder{drv: s.read.Driver(), dsn: name}
 	r.db = sql.OpenDB(r)
 	old := s.read
-	s.read = newReadDB(r.db)
+	s.read = r.db
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ type Store struct {
 	write *sql.DB
 	// read serves queries from several connections; in WAL mode they read a snapshot and
 	// never wait behind the writer.
-	read *readDB
+	read *sql.DB
 	// conns caches connection rows read by id; the write connection's pre-update hook and
 	// the writer's commits keep it right (see connCache).
 	conns *connCache
@@ -120,14 +120,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	write.SetConnMaxIdleTime(0)
 	// The read pool opens after the migrations so that the WAL mode set by the writer is in
 	// place before any reader connects.
-	read, err := openDB(path, true)
+	readName, err := dsn(path, true)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := openCaching(readName, false, nil)
 	if err != nil {
 		write.Close()
 		return nil, err
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{write: write, read: newReadDB(read), conns: watch.cache, watch: watch}
+	s := &Store{write: write, read: read, conns: watch.cache, watch: watch}
 	s.writer = groupcommit.New(s.beginBatch, groupcommit.DefaultMaxBatch)
 	return s, nil
 }

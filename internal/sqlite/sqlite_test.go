@@ -25,7 +25,7 @@ func openTest(t *testing.T) (*Store, string) {
 func TestPragmas(t *testing.T) {
 	t.Parallel()
 	s, _ := openTest(t)
-	for name, db := range map[string]*sql.DB{"write": s.write, "read": s.read.DB} {
+	for name, db := range map[string]*sql.DB{"write": s.write, "read": s.read} {
 		want := map[string]string{
 			"journal_mode": "wal",
 			"synchronous":  "2", // FULL
