@@ -42,14 +42,14 @@ func (s *Service) connectionToken(ctx context.Context, c *Connection) (*Connecti
 	// Only a connector version with an OAuth2 configuration gets tokens (through the connect
 	// flow or the client credentials grant), and versions do not change: any other connection
 	// skips the read, which every credentials read of a non-OAuth connection paid for nothing.
-	if _, _, _, err := s.oauthSpecOf(ctx, c.WorkspaceID, c.ConnectorID, c.ConnectorVersion); ErrorCode(err) == CodeInvalid {
+	_, _, spec, serr := s.oauthSpecOf(ctx, c.WorkspaceID, c.ConnectorID, c.ConnectorVersion)
+	if ErrorCode(serr) == CodeInvalid {
 		return nil, nil
 	}
 	t, err := s.store.GetConnectionToken(ctx, c.WorkspaceID, c.ID)
 	if ErrorCode(err) == CodeNotFound && s.oauth != nil {
 		// A connector on the client credentials grant gets its token on first use: an
 		// expired placeholder row carries the lease that keeps the fetch to one.
-		_, _, spec, serr := s.oauthSpecOf(ctx, c.WorkspaceID, c.ConnectorID, c.ConnectorVersion)
 		if serr != nil || spec.Grant != GrantClientCredentials {
 			return nil, nil
 		}
