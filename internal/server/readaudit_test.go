@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/switchboardhq/switchboard"
@@ -26,12 +27,25 @@ func TestBufferedReadAudit(t *testing.T) {
 			}
 			id := r.Map(t)["id"].(string)
 			const reads = 40
-			for range reads {
-				if r := e.Do(t, "GET", "/v1/workspaces/default/connections/"+id+"/credentials", e.OwnerKey, nil); r.Status != http.StatusOK {
-					t.Fatalf("credentials: %d %s", r.Status, r.Body)
-				}
+			stats, ok := e.Store.(interface{ WriteStats() (batches, writes uint64) })
+			if !ok {
+				t.Fatalf("%T keeps no write counters", e.Store)
 			}
+			_, before := stats.WriteStats()
+			var wg sync.WaitGroup
+			for range reads {
+				wg.Go(func() {
+					if r := e.Do(t, "GET", "/v1/workspaces/default/connections/"+id+"/credentials", e.OwnerKey, nil); r.Status != http.StatusOK {
+						t.Errorf("credentials: %d %s", r.Status, r.Body)
+					}
+				})
+			}
+			wg.Wait()
 			stop()
+			// The reads' events went in bulk: far fewer writes than reads.
+			if _, after := stats.WriteStats(); after-before > reads/2 {
+				t.Errorf("%d reads took %d writes, want at most %d (events written in bulk)", reads, after-before, reads/2)
+			}
 			evs, err := e.Store.ListAudit(t.Context(), "default", switchboard.AuditFilter{
 				ObjectID: id, Action: "connection.credentials.read", Page: switchboard.Page{Limit: 1000},
 			})
