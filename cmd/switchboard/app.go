@@ -165,3 +165,10 @@ func migrateCmd(o *options) *cobra.Command {
 		},
 	}
 }
+
+// announceOwnerKey prints, on the terminal of whoever made the first start, the owner key
+// Bootstrap just created: it is shown this once and never logged.
+func announceOwnerKey(w io.Writer, key string) {
+	fmt.Fprintf(w, "\nSwitchboard first start: created tenant %q and workspace %q.\n", switchboard.DefaultID, switchboard.DefaultID)
+	fmt.Fprintf(w, "Owner API key (all workspaces, credentials:read) — shown only now, store it safely:\n  %s\n", key)
+}

@@ -222,8 +222,8 @@ func seed(ctx context.Context, o *options, so *seedOptions, config map[string]an
 	}
 	if created {
 		// As serve's first start would have: the key is shown this once.
-		fmt.Fprintf(o.stderr, "\nSwitchboard first start: created tenant %q and workspace %q.\n", "default", "default")
-		fmt.Fprintf(o.stderr, "Owner API key (all workspaces, credentials:read) — shown only now, store it safely:\n  %s\n\n", key)
+		announceOwnerKey(o.stderr, key)
+		fmt.Fprintln(o.stderr)
 	}
 	ws, err := store.GetWorkspace(ctx, so.workspace)
 	if err != nil {

@@ -180,8 +180,7 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	})
 	if created {
 		// Shown once, on the terminal of whoever started the first run; never logged again.
-		fmt.Fprintf(o.stderr, "\nSwitchboard first start: created tenant %q and workspace %q.\n", "default", "default")
-		fmt.Fprintf(o.stderr, "Owner API key (all workspaces, credentials:read) — shown only now, store it safely:\n  %s\n", key)
+		announceOwnerKey(o.stderr, key)
 		fmt.Fprintf(o.stderr, "Workspace id: default\n")
 		fmt.Fprintf(o.stderr, "Try: curl -H 'Authorization: Bearer %s' %s/v1/workspaces/default/connections\n\n", key, base)
 	}
