@@ -27,7 +27,9 @@ func TestBufferedReadAudit(t *testing.T) {
 			}
 			id := r.Map(t)["id"].(string)
 			const reads = 40
-			stats, ok := e.Store.(interface{ WriteStats() (batches, writes uint64) })
+			stats, ok := e.Store.(interface {
+				WriteStats() (batches, writes uint64)
+			})
 			if !ok {
 				t.Fatalf("%T keeps no write counters", e.Store)
 			}

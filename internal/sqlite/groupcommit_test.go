@@ -13,6 +13,7 @@ import (
 	"time"
 
 	sb "github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/storetest"
 )
 
 // gcFixture is a store with a tenant and a workspace to create connections in.
@@ -32,32 +33,13 @@ func newGCFixture(tb testing.TB) *gcFixture {
 	}
 	tb.Cleanup(func() { s.Close() })
 	f := &gcFixture{s: s, path: path}
-	f.tenant = &sb.Tenant{ID: sb.NewID("tnt"), Name: "Acme", CreatedAt: sb.Now()}
-	if err := s.CreateTenant(context.Background(), f.tenant); err != nil {
-		tb.Fatal(err)
-	}
-	f.ws = &sb.Workspace{ID: sb.NewID("ws"), TenantID: f.tenant.ID, Name: "main", CreatedAt: sb.Now()}
-	if err := s.CreateWorkspace(context.Background(), f.ws, nil); err != nil {
-		tb.Fatal(err)
-	}
+	f.tenant, f.ws = storetest.NewTenancy(tb, s)
 	return f
 }
 
 // connection returns a new connection named name, and the audit event of its creation.
 func (f *gcFixture) connection(name string) (*sb.Connection, *sb.AuditEvent) {
-	now := sb.Now()
-	c := &sb.Connection{
-		ID: sb.NewID(sb.PrefixConnection), WorkspaceID: f.ws.ID, ConnectorID: "kafka",
-		ConnectorVersion: "1.0.0", Name: name, Status: sb.StatusActive, Enabled: true,
-		Config: map[string]any{"host": "kafka.example", "port": 9092.0},
-		Sealed: []byte("sealed:" + name), Tags: []string{"eu"}, CreatedAt: now, UpdatedAt: now,
-		CreatedBy: "user_1", UpdatedBy: "user_1",
-	}
-	ev := &sb.AuditEvent{
-		ID: sb.NewID(sb.PrefixAudit), TenantID: f.tenant.ID, WorkspaceID: f.ws.ID, Actor: "user_1",
-		Action: "connection.create", ObjectType: "connection", ObjectID: c.ID, CreatedAt: now,
-	}
-	return c, ev
+	return storetest.NewConnection(f.tenant, f.ws, name)
 }
 
 // audited reports whether the audit event with id is stored.
