@@ -22,7 +22,14 @@ const (
 	auditsPerInsert = 32
 )
 
-var auditRow = "(" + strings.Repeat("?, ", 11) + "?)"
+// auditInserts[n] is the INSERT of n audit rows, built once.
+var auditInserts = func() (q [auditsPerInsert + 1]string) {
+	row := "(" + strings.Repeat("?, ", 11) + "?)"
+	for n := 1; n <= auditsPerInsert; n++ {
+		q[n] = `INSERT INTO audit_events (` + auditColumns + `) VALUES ` + row + strings.Repeat(", "+row, n-1)
+	}
+	return q
+}()
 
 // insertAudits writes evs inside tx, up to auditsPerInsert rows per statement (the statement
 // texts are the full chunk and one per size of the rest, each kept prepared), then their
@@ -40,9 +47,7 @@ func (s *Store) insertAudits(ctx context.Context, tx *sql.Tx, evs []*sb.AuditEve
 			args = append(args, ev.ID, ev.TenantID, ev.WorkspaceID, ev.Actor, ev.Action, ev.ObjectType, ev.ObjectID,
 				ev.RequestID, ev.IP, ev.ClientHash, details, micros(ev.CreatedAt))
 		}
-		query := `INSERT INTO audit_events (` + auditColumns + `) VALUES ` + auditRow +
-			strings.Repeat(", "+auditRow, len(chunk)-1)
-		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, auditInserts[len(chunk)], args...); err != nil {
 			return err
 		}
 	}
