@@ -8,9 +8,12 @@
 // fill, so a lone write costs what it cost without batching.
 //
 // A write that fails is rolled back to its savepoint and fails alone; the others of its batch
-// go on. A failure that leaves the transaction itself unusable (a savepoint that cannot be
-// rolled back or released), or a failed commit, fails every write of the batch: none of them
-// is durable, and none is answered as if it were.
+// go on. A failed write is answered only when its batch has ended too: it may have failed
+// because of a batch mate (a unique name, a row created once per workspace), and a caller who
+// then reads what beat it must find it committed. A failure that leaves the transaction
+// itself unusable (a savepoint that cannot be rolled back or released), or a failed commit,
+// fails every write of the batch: none of them is durable, and none is answered as if it
+// were.
 package groupcommit
 
 import (
@@ -223,6 +226,7 @@ func (w *Writer[T]) run(batch []*request[T]) {
 	}
 
 	committed := make([]*request[T], 0, len(live)) // succeeded: answered after the commit
+	var failed []failure[T]                        // rolled back: answered after the batch ends
 	var fatal error
 	var rest []*request[T] // writes not yet answered when the transaction broke
 	for i, r := range live {
@@ -244,8 +248,7 @@ func (w *Writer[T]) run(batch []*request[T]) {
 				fatal, rest = rbErr, live[i+1:]
 				break
 			}
-			// Its changes are undone whatever happens to the batch: answer it now.
-			r.answer(err)
+			failed = append(failed, failure[T]{r, err})
 			continue
 		}
 		if err := b.Release(ctx, t); err != nil {
@@ -264,12 +267,29 @@ func (w *Writer[T]) run(batch []*request[T]) {
 		for _, r := range rest {
 			r.answer(fatal)
 		}
+		for _, f := range failed {
+			f.r.answer(fatal) // what made it fail may not have been committed either
+		}
 		return
 	}
 	err = b.Commit(ctx)
 	for _, r := range committed {
 		r.answer(err)
 	}
+	for _, f := range failed {
+		if err != nil {
+			// The batch mate it may have failed because of is not durable: retrying may succeed.
+			f.r.answer(fmt.Errorf("%w: %w", ErrAborted, err))
+			continue
+		}
+		f.r.answer(f.err)
+	}
+}
+
+// failure is a write that failed and was rolled back to its savepoint, with its error.
+type failure[T any] struct {
+	r   *request[T]
+	err error
 }
 
 // runOne runs a write alone in its batch: no savepoint is needed.

@@ -83,7 +83,10 @@ func (tx *fakeTx) Commit(context.Context) error {
 		db.mu.Unlock()
 		close(started)
 		<-released
-		return err
+		if err != nil {
+			return err
+		}
+		db.mu.Lock()
 	}
 	defer db.mu.Unlock()
 	for _, c := range tx.changes {
@@ -164,6 +167,20 @@ func submit(t *testing.T, w *Writer[*fakeTx], ctx context.Context, i int, fn fun
 	}()
 	waitQueued(t, w, i+1)
 	return errc
+}
+
+// answeredEarly says which write, if any, was answered within 10 ms while its batch was
+// still committing.
+func answeredEarly(results []<-chan error) string {
+	time.Sleep(10 * time.Millisecond) // time for a wrong early answer to arrive
+	for i, errc := range results {
+		select {
+		case err := <-errc:
+			return fmt.Sprintf("write %d answered (%v) before its batch committed", i, err)
+		default:
+		}
+	}
+	return ""
 }
 
 // result waits for a write's result, failing the test if it does not come.
@@ -327,14 +344,57 @@ func TestBrokenTransactionFailsTheBatch(t *testing.T) {
 	}
 }
 
+// A write that failed because of a batch mate (say, the mate took the name first) must not be
+// answered before the mate is committed: its caller would look for the mate and not find it.
+func TestFailedWriteAnsweredAfterCommit(t *testing.T) {
+	t.Parallel()
+	db := newFakeDB()
+	w := newWriter(t, db, 0)
+	release := hold(t, w)
+	taken := errors.New("name taken")
+	var results []<-chan error
+	for i := range 3 {
+		var fn func(*fakeTx) error
+		if i == 1 {
+			fn = func(*fakeTx) error { return taken }
+		}
+		results = append(results, submit(t, w, context.Background(), i, fn))
+	}
+	started, released := make(chan struct{}), make(chan struct{})
+	db.mu.Lock()
+	db.failFrom, db.commitStarted, db.commitReleased = 2, started, released // commit succeeds
+	db.mu.Unlock()
+	release()
+	<-started
+	early := answeredEarly(results)
+	close(released) // before failing, so the writer can end
+	if early != "" {
+		t.Fatal(early)
+	}
+	for i, errc := range results {
+		err := result(t, errc)
+		if want := map[bool]error{true: taken}[i == 1]; !errors.Is(err, want) || (want == nil) != (err == nil) {
+			t.Errorf("write %d: %v, want %v", i, err, want)
+		}
+	}
+	if _, ok := db.get("k0"); !ok {
+		t.Error("the first write was not committed")
+	}
+}
+
 func TestCommitFailureFailsAll(t *testing.T) {
 	t.Parallel()
 	db := newFakeDB()
 	w := newWriter(t, db, 0)
 	release := hold(t, w)
+	taken := errors.New("name taken")
 	var results []<-chan error
 	for i := range 5 {
-		results = append(results, submit(t, w, context.Background(), i, nil))
+		var fn func(*fakeTx) error
+		if i == 3 {
+			fn = func(*fakeTx) error { return taken }
+		}
+		results = append(results, submit(t, w, context.Background(), i, fn))
 	}
 	lost := errors.New("fsync failed")
 	started, released := make(chan struct{}), make(chan struct{})
@@ -345,18 +405,20 @@ func TestCommitFailureFailsAll(t *testing.T) {
 	db.mu.Unlock()
 	release()
 	<-started
-	time.Sleep(10 * time.Millisecond) // time for a wrong early answer to arrive
-	for i, errc := range results {
-		select {
-		case err := <-errc:
-			t.Fatalf("write %d answered (%v) before its batch committed", i, err)
-		default:
-		}
+	early := answeredEarly(results)
+	close(released) // before failing, so the writer can end
+	if early != "" {
+		t.Fatal(early)
 	}
-	close(released)
 	for i, errc := range results {
-		if err := result(t, errc); !errors.Is(err, lost) {
+		err := result(t, errc)
+		if !errors.Is(err, lost) {
 			t.Errorf("write %d: %v, want %v", i, err, lost)
+		}
+		// The failed write may have failed because of a mate that is now not durable:
+		// it is told the batch aborted (retry), not its own error.
+		if i == 3 && (!errors.Is(err, ErrAborted) || errors.Is(err, taken)) {
+			t.Errorf("failed write in a failed commit: %v, want %v", err, ErrAborted)
 		}
 	}
 	for i := range results {
