@@ -61,6 +61,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pf.StringVar(&o.keyring, "keyring", env("SWITCHBOARD_KEYRING", ""), "keyring file of id-tagged 32-byte keys (env SWITCHBOARD_KEYRING; default DATA_DIR/keyring)")
 	root.AddCommand(serveCmd(o), migrateCmd(o), apikeyCmd(o), accesskeyCmd(o), keysCmd(o), tokenCmd(o))
 	root.AddCommand(sealBodyCmd(o), benchCmd(o))
+	root.AddCommand(remoteCmds(o)...) // remote.go: daily-work commands against a running server
+	root.AddCommand(configCmds(o)...) // configcheck.go: config check, the configuration reference
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
