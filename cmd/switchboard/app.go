@@ -46,24 +46,8 @@ func (e usageError) Unwrap() error { return e.error }
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := &options{stdout: stdout, stderr: stderr}
 	o.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	root := &cobra.Command{
-		Use:           "switchboard",
-		Short:         "Switchboard keeps the connections a platform makes to other systems",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
+	root := newRoot(o)
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	pf := root.PersistentFlags()
-	pf.StringVar(&o.dataDir, "data-dir", env("SWITCHBOARD_DATA_DIR", "./switchboard-data"), "directory of the embedded SQLite database and default keyring (env SWITCHBOARD_DATA_DIR)")
-	pf.StringVar(&o.databaseURL, "database-url", env("SWITCHBOARD_DATABASE_URL", ""), "postgres://... selects PostgreSQL instead of the embedded SQLite (env SWITCHBOARD_DATABASE_URL)")
-	pf.StringVar(&o.keyring, "keyring", env("SWITCHBOARD_KEYRING", ""), "keyring file of id-tagged 32-byte keys (env SWITCHBOARD_KEYRING; default DATA_DIR/keyring)")
-	root.AddCommand(serveCmd(o), migrateCmd(o), apikeyCmd(o), accesskeyCmd(o), keysCmd(o), tokenCmd(o))
-	root.AddCommand(sealBodyCmd(o), benchCmd(o))
-	root.AddCommand(remoteCmds(o)...) // remote.go: daily-work commands against a running server
-	root.AddCommand(configCmds(o)...) // configcheck.go: config check, the configuration reference
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		// cobra reports an unknown command only in its text; flag errors come typed from
@@ -74,6 +58,30 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// newRoot builds the command tree over o. Flag defaults read the SWITCHBOARD_* environment
+// as it is now, so a tree built after the environment changed shows the new defaults (config
+// check --env-file and the configuration reference rely on that).
+func newRoot(o *options) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "switchboard",
+		Short:         "Switchboard keeps the connections a platform makes to other systems",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(o.stdout)
+	root.SetErr(o.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&o.dataDir, "data-dir", env("SWITCHBOARD_DATA_DIR", "./switchboard-data"), "directory of the embedded SQLite database and default keyring (env SWITCHBOARD_DATA_DIR)")
+	pf.StringVar(&o.databaseURL, "database-url", env("SWITCHBOARD_DATABASE_URL", ""), "postgres://... selects PostgreSQL instead of the embedded SQLite (env SWITCHBOARD_DATABASE_URL)")
+	pf.StringVar(&o.keyring, "keyring", env("SWITCHBOARD_KEYRING", ""), "keyring file of id-tagged 32-byte keys (env SWITCHBOARD_KEYRING; default DATA_DIR/keyring)")
+	root.AddCommand(serveCmd(o), migrateCmd(o), apikeyCmd(o), accesskeyCmd(o), keysCmd(o), tokenCmd(o))
+	root.AddCommand(sealBodyCmd(o), benchCmd(o))
+	root.AddCommand(remoteCmds(o)...) // remote.go: daily-work commands against a running server
+	root.AddCommand(configCmds(o)...) // configcheck.go: config check, the configuration reference
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	return root
 }
 
 func (o *options) postgres() bool {
