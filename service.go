@@ -27,6 +27,8 @@ type Service struct {
 	health HealthChecker // nil: no checks (see SetHealthChecker)
 	oauth  *oauthState   // nil: no OAuth2 flows (see SetOAuth)
 	reads  *readAudit    // nil: credential reads write their audit event before answering
+
+	keyring KeyringInfo // nil: KeyringStatus is unavailable (see SetKeyring)
 }
 
 type builtinConnector struct {

@@ -127,6 +127,7 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	svc.SetKeyring(ring) // GET /v1/keyring and the console's keyring page report it
 	if so.readAudit == "buffered" {
 		// Deferred after the store's Close, so it runs before it: the last events are written.
 		stopReadAudit := svc.BufferReadAudit(func(err error) {

@@ -59,6 +59,8 @@ func (a *API) Routes() []Route {
 		r("GET", "/v1/workspaces", a.listWorkspaces),
 		r("GET", ws, a.getWorkspace),
 
+		r("GET", "/v1/keyring", a.getKeyring),
+
 		r("GET", "/v1/connectors", a.listConnectors),
 		r("GET", "/v1/connectors/{connector_id}", a.getConnector),
 		r("GET", ws+"/connectors", a.listConnectors),

@@ -414,6 +414,7 @@ var policy = map[string]required{
 	"POST /v1/workspaces":                                                                {role: switchboard.RoleAdmin, tenantWide: true}, // CreateWorkspace
 	"GET /v1/workspaces":                                                                 {role: switchboard.RoleViewer},
 	"GET /v1/workspaces/{workspace_id}":                                                  {role: switchboard.RoleViewer},
+	"GET /v1/keyring":                                                                    {role: switchboard.RoleAdmin, tenantWide: true}, // KeyringStatus
 	"GET /v1/connectors":                                                                 {role: switchboard.RoleViewer},
 	"GET /v1/connectors/{connector_id}":                                                  {role: switchboard.RoleViewer},
 	"GET /v1/workspaces/{workspace_id}/connectors":                                       {role: switchboard.RoleViewer},

@@ -158,6 +158,7 @@ func (e *Env) start(t testing.TB, opts []Option) {
 	if e.Service, err = switchboard.NewService(cached, e.Envelope, defs); err != nil {
 		t.Fatal(err)
 	}
+	e.Service.SetKeyring(e.ring) // as serve does: GET /v1/keyring reports it
 	authn, err := auth.New(ctx, cached, auth.Config{HS256Secret: []byte(JWTSecret), AccessKeys: e.Service})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,53 @@
+package switchboard
+
+import (
+	"context"
+	"slices"
+)
+
+// SetKeyring gives the service the keyring whose status KeyringStatus reports. Call it before
+// serving.
+func (s *Service) SetKeyring(k KeyringInfo) { s.keyring = k }
+
+// KeyringStatus reports the active key, the data keys each key wraps and the re-wrap progress.
+// The keyring serves the whole installation, so it needs the admin role over all of the
+// tenant's workspaces (like CreateWorkspace); a service without a keyring is unavailable.
+func (s *Service) KeyringStatus(ctx context.Context) (*KeyringStatus, error) {
+	p := PrincipalFrom(ctx)
+	if p == nil {
+		return nil, Errorf(CodeUnauthenticated, "unauthenticated")
+	}
+	if !p.Role.AtLeast(RoleAdmin) || !slices.Contains(p.Workspaces, AllWorkspaces) {
+		return nil, Errorf(CodeForbidden, "forbidden.role", "Role", string(RoleAdmin))
+	}
+	if s.keyring == nil {
+		return nil, Errorf(CodeUnavailable, "unavailable")
+	}
+	dks, err := s.store.ListDataKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := map[string]int{}
+	for _, dk := range dks {
+		rows[dk.KEKID]++
+	}
+	active := s.keyring.ActiveID()
+	st := &KeyringStatus{ActiveKeyID: active}
+	ids := s.keyring.IDs()
+	for _, id := range ids {
+		st.Keys = append(st.Keys, KeyringKey{ID: id, Rows: rows[id], Active: id == active, InKeyring: true})
+	}
+	var missing []string
+	for id := range rows {
+		if !slices.Contains(ids, id) {
+			missing = append(missing, id)
+		}
+	}
+	slices.Sort(missing)
+	for _, id := range missing {
+		st.Keys = append(st.Keys, KeyringKey{ID: id, Rows: rows[id]})
+	}
+	st.Rewrap = RewrapProgress{Total: len(dks), Done: rows[active], Remaining: len(dks) - rows[active]}
+	st.Rewrap.Complete = st.Rewrap.Remaining == 0
+	return st, nil
+}
