@@ -80,7 +80,9 @@ func (r *checkReport) print(kind, area, msg string) {
 	}
 }
 
-func (r *checkReport) ok(area, format string, a ...any) { r.print("ok", area, fmt.Sprintf(format, a...)) }
+func (r *checkReport) ok(area, format string, a ...any) {
+	r.print("ok", area, fmt.Sprintf(format, a...))
+}
 
 func (r *checkReport) warn(area, format string, a ...any) {
 	r.warnings++
