@@ -461,5 +461,3 @@ func readEnvFile(path string) ([][2]string, error) {
 	}
 	return out, nil
 }
-
-func configReferenceCmd() *cobra.Command { return &cobra.Command{Use: "reference", Hidden: true} }
