@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -384,4 +385,160 @@ func dockerMatch(pattern, path string) bool {
 		return ok && match(i+1, j+1)
 	}
 	return match(0, 0)
+}
+
+// unitFile is a systemd unit: section -> key -> values in order (a key may repeat).
+type unitFile map[string]map[string][]string
+
+func parseUnit(t *testing.T, path string) unitFile {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := unitFile{}
+	section := ""
+	for n, l := range strings.Split(string(raw), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, ";"):
+		case strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]"):
+			section = l[1 : len(l)-1]
+			u[section] = map[string][]string{}
+		default:
+			k, v, ok := strings.Cut(l, "=")
+			if !ok || section == "" {
+				t.Fatalf("%s line %d: not KEY=VALUE in a section: %q", path, n+1, l)
+			}
+			u[section][strings.TrimSpace(k)] = append(u[section][strings.TrimSpace(k)], strings.TrimSpace(v))
+		}
+	}
+	return u
+}
+
+// one returns the last value of a key ("" when unset) and whether it is set.
+func (u unitFile) one(section, key string) (string, bool) {
+	v := u[section][key]
+	if len(v) == 0 {
+		return "", false
+	}
+	return v[len(v)-1], true
+}
+
+// The systemd unit runs serve as an unprivileged user with the hardening a secret store
+// deserves, restarts it on failure, stops it with SIGTERM and more time than serve's grace,
+// and every flag and variable it uses exists. Where systemd-analyze is installed, the unit
+// also passes its verify and scores as well hardened in its security review.
+func TestSystemdUnit(t *testing.T) {
+	path := filepath.Join(repoRoot, "deploy/systemd/switchboard.service")
+	u := parseUnit(t, path)
+	want := map[string]string{
+		"NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes", "ProtectHome": "yes",
+		"CapabilityBoundingSet": "", "Restart": "on-failure", "EnvironmentFile": "/etc/switchboard/env",
+	}
+	for k, v := range want {
+		if got, ok := u.one("Service", k); !ok || got != v {
+			t.Errorf("[Service] %s=%q, want %q", k, got, v)
+		}
+	}
+	if fams, _ := u.one("Service", "RestrictAddressFamilies"); fams == "" || strings.Contains(fams, "AF_PACKET") {
+		t.Errorf("RestrictAddressFamilies=%q: want the internet and unix families only", fams)
+	}
+	user, _ := u.one("Service", "User")
+	dynamic, _ := u.one("Service", "DynamicUser")
+	if (user == "" || user == "root" || user == "0") && dynamic != "yes" {
+		t.Errorf("the service runs as root: set User= or DynamicUser=yes")
+	}
+	if user != "" {
+		sysusers, err := os.ReadFile(filepath.Join(repoRoot, "deploy/systemd/switchboard.sysusers"))
+		if err != nil || !regexp.MustCompile(`(?m)^u\s+`+regexp.QuoteMeta(user)+`\s`).Match(sysusers) {
+			t.Errorf("User=%s is not created by deploy/systemd/switchboard.sysusers (%v)", user, err)
+		}
+	}
+	state, ok := u.one("Service", "StateDirectory")
+	if !ok {
+		t.Fatal("no StateDirectory=: with ProtectSystem=strict serve could write nowhere")
+	}
+	if sig, ok := u.one("Service", "KillSignal"); ok && sig != "SIGTERM" {
+		t.Errorf("KillSignal=%s: serve shuts down gracefully on SIGTERM", sig)
+	}
+
+	// The command line is serve with flags the binary takes; its stop timeout exceeds the grace.
+	execStart, _ := u.one("Service", "ExecStart")
+	words := strings.Fields(execStart)
+	if len(words) < 2 || filepath.Base(words[0]) != "switchboard" {
+		t.Fatalf("ExecStart=%q: want .../switchboard serve ...", execStart)
+	}
+	root := newRoot(&options{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)})
+	sub, rest, err := root.Find(words[1:])
+	if err != nil || sub.Name() != "serve" {
+		t.Fatalf("ExecStart=%q: want the serve command (%v)", execStart, err)
+	}
+	if err := sub.ParseFlags(rest); err != nil {
+		t.Fatalf("ExecStart=%q: the binary refuses its flags: %v", execStart, err)
+	}
+	grace, err := sub.Flags().GetDuration("shutdown-grace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, _ := u.one("Service", "TimeoutStopSec")
+	if d, err := time.ParseDuration(stop); err != nil || d <= grace {
+		t.Errorf("TimeoutStopSec=%q: want a duration longer than serve's --shutdown-grace %v, or systemd kills requests in flight", stop, grace)
+	}
+
+	// Variables: the unit's and the example environment file's all exist; the data dir is
+	// the state directory.
+	known := referenceVariables(t)
+	env := map[string]string{}
+	for _, e := range u["Service"]["Environment"] {
+		for _, kv := range shellWords(e) {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+	}
+	if env["SWITCHBOARD_DATA_DIR"] != "/var/lib/"+state {
+		t.Errorf("SWITCHBOARD_DATA_DIR=%q, want the state directory /var/lib/%s", env["SWITCHBOARD_DATA_DIR"], state)
+	}
+	example := filepath.Join(repoRoot, "deploy/systemd/switchboard.env")
+	vars, err := readEnvFile(example)
+	if err != nil {
+		t.Fatalf("the example environment file does not parse: %v", err)
+	}
+	raw, _ := os.ReadFile(example)
+	names := envMention.FindAllString(string(raw), -1) // the commented-out ones too
+	for _, kv := range vars {
+		names = append(names, kv[0])
+	}
+	for k := range env {
+		names = append(names, k)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "SWITCHBOARD_") && !known[n] {
+			t.Errorf("%s (in the unit or its example environment file): the binary reads no such variable", n)
+		}
+	}
+
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Log("systemd-analyze not installed: the unit's syntax and hardening score are not checked")
+		return
+	}
+	// verify wants ExecStart to be there: point it at the binary under test.
+	unit, _ := os.ReadFile(path)
+	copyPath := filepath.Join(t.TempDir(), "switchboard.service")
+	os.WriteFile(copyPath, []byte(strings.ReplaceAll(string(unit), words[0], binPath)), 0o644)
+	out, err := exec.Command(analyze, "verify", copyPath).CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	out, err = exec.Command(analyze, "security", "--offline=yes", copyPath).CombinedOutput()
+	m := regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Logf("systemd-analyze security --offline: no score (%v)", err)
+		return
+	}
+	t.Logf("systemd-analyze security: exposure %s (0 best, 10 worst)", m[1])
+	if score, err := strconv.ParseFloat(string(m[1]), 64); err != nil || score > 2.0 {
+		t.Errorf("exposure level %s: want 2.0 or less (a hardening directive was lost?)", m[1])
+	}
 }
