@@ -644,3 +644,33 @@ func TestNewRejectsBadURL(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionPatchJSON: a patch read from JSON (a file a user wrote) is the patch that
+// writes that JSON; unknown fields are refused.
+func TestConnectionPatchJSON(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"config":null,"connection_name":"n","tags":[]}`,
+		`{"config":{"a":1,"b":null},"description":"","enabled":false,"credentials":{"action":["cred_1"],"trigger":[]}}`,
+		`{}`,
+	} {
+		var p client.ConnectionPatch
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		again, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got any
+		_ = json.Unmarshal([]byte(body), &want)
+		_ = json.Unmarshal(again, &got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-in +out):\n%s", body, diff)
+		}
+	}
+	var p client.ConnectionPatch
+	if err := json.Unmarshal([]byte(`{"connector_id":"x"}`), &p); err == nil {
+		t.Error("connector_id (not patchable) accepted")
+	}
+}

@@ -1,7 +1,9 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -176,6 +178,70 @@ func (p ConnectionPatch) MarshalJSON() ([]byte, error) {
 		m["config"] = p.Config
 	}
 	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads a merge-patch body (the JSON MarshalJSON writes) into the patch:
+// "config": null sets ClearConfig; null for another field gives its zero value, which the
+// API takes as clearing it. A field the API does not know is an error.
+func (p *ConnectionPatch) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*p = ConnectionPatch{}
+	for k, raw := range m {
+		var dst any
+		switch k {
+		case "connection_name":
+			p.Name = new(string)
+			dst = p.Name
+		case "description":
+			p.Description = new(string)
+			dst = p.Description
+		case "connector_version":
+			p.ConnectorVersion = new(string)
+			dst = p.ConnectorVersion
+		case "environment":
+			p.Environment = new(string)
+			dst = p.Environment
+		case "external_xref":
+			p.ExternalXref = new(string)
+			dst = p.ExternalXref
+		case "enabled":
+			p.Enabled = new(bool)
+			dst = p.Enabled
+		case "paused":
+			p.Paused = new(bool)
+			dst = p.Paused
+		case "variables":
+			p.Variables = &[]Variable{}
+			dst = p.Variables
+		case "credentials":
+			p.Credentials = &CredentialRefs{}
+			dst = p.Credentials
+		case "tags":
+			p.Tags = &[]string{}
+			dst = p.Tags
+		case "permissions":
+			p.Permissions = &[]string{}
+			dst = p.Permissions
+		case "categories":
+			p.Categories = &[]string{}
+			dst = p.Categories
+		case "config":
+			if string(bytes.TrimSpace(raw)) == "null" {
+				p.ClearConfig = true
+				continue
+			}
+			dst = &p.Config
+		default:
+			return fmt.Errorf("unknown field %q", k)
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return fmt.Errorf("field %q: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // ConnectionFilter narrows and pages ListConnections. Empty fields do not filter.

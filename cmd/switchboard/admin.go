@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/switchboardhq/switchboard"
+	sbclient "github.com/switchboardhq/switchboard/client"
 	"github.com/switchboardhq/switchboard/internal/auth"
 	"github.com/switchboardhq/switchboard/internal/seal"
 )
@@ -16,12 +17,24 @@ func apikeyCmd(o *options) *cobra.Command {
 	cmd := &cobra.Command{Use: "apikey", Short: "Manage API keys"}
 	var ws, role, name string
 	var scopes []string
+	var remoteCreate bool
+	rk := &remote{o: o}
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an API key; prints it as the last line of stdout",
-		Args:  cobra.NoArgs,
+		Long: `Create an API key; it is printed as the last line of stdout, shown only this once.
+
+By default the key is written straight into the local database (--data-dir or
+--database-url): that is how the first keys are made, before there is a key to call a server
+with. With --remote it is created through a running server (--url, --token) instead, bound to
+--workspace, with at most the calling key's own role and scopes.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if remoteCreate {
+				rk.workspace = ws
+				return remoteCreateAPIKey(ctx, rk, sbclient.APIKeyCreate{Name: name, Role: role, Scopes: scopes})
+			}
 			store, err := o.openStore(ctx)
 			if err != nil {
 				return err
@@ -58,7 +71,9 @@ func apikeyCmd(o *options) *cobra.Command {
 	f.StringVar(&role, "role", "viewer", "owner, admin, editor or viewer")
 	f.StringSliceVar(&scopes, "scope", nil, "extra scope: credentials:read")
 	f.StringVar(&name, "name", "", "a name to recognise the key by")
-	cmd.AddCommand(create)
+	f.BoolVar(&remoteCreate, "remote", false, "create the key through a running server (--url, --token) instead of the local database")
+	rk.addFlags(create, false, false)
+	cmd.AddCommand(create, apikeyListCmd(o), apikeyRevokeCmd(o))
 	return cmd
 }
 

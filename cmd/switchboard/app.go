@@ -42,7 +42,8 @@ type usageError struct{ error }
 
 func (e usageError) Unwrap() error { return e.error }
 
-// Run runs the command line args and returns the exit code: 0 success, 1 failure, 2 usage.
+// Run runs the command line args and returns the exit code: 0 success, 1 failure, 2 usage;
+// the remote commands add 3 to 6 (remote.go).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := &options{stdout: stdout, stderr: stderr}
 	o.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -54,6 +55,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// SetFlagErrorFunc, so no other error is taken for a usage error by its wording.
 		if _, ok := errors.AsType[usageError](err); ok || strings.HasPrefix(err.Error(), "unknown command") {
 			return 2
+		}
+		// The remote commands' codes for not found, conflict, unauthorized, unavailable.
+		if e, ok := errors.AsType[exitCoder](err); ok {
+			return e.ExitCode()
 		}
 		return 1
 	}
