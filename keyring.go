@@ -10,7 +10,8 @@ type KeyringInfo interface {
 }
 
 // KeyringStatus is the state of the keyring against the database: the active key, how many
-// workspace data keys (rows) each key wraps, and how far a re-wrap to the active key has come.
+// workspace data keys (rows) of the caller's tenant each key wraps, and how far a re-wrap of
+// those to the active key has come.
 type KeyringStatus struct {
 	ActiveKeyID string
 	// Keys lists the keys of the keyring, oldest first, then the ids that wrap data keys but

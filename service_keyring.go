@@ -9,9 +9,10 @@ import (
 // serving.
 func (s *Service) SetKeyring(k KeyringInfo) { s.keyring = k }
 
-// KeyringStatus reports the active key, the data keys each key wraps and the re-wrap progress.
-// The keyring serves the whole installation, so it needs the admin role over all of the
-// tenant's workspaces (like CreateWorkspace); a service without a keyring is unavailable.
+// KeyringStatus reports the active key, the data keys of the caller's tenant each key wraps and
+// the re-wrap progress of those. The keyring serves the whole installation, so it needs the
+// admin role over all of the tenant's workspaces (like CreateWorkspace); a service without a
+// keyring is unavailable.
 func (s *Service) KeyringStatus(ctx context.Context) (*KeyringStatus, error) {
 	p := PrincipalFrom(ctx)
 	if p == nil {
@@ -23,13 +24,33 @@ func (s *Service) KeyringStatus(ctx context.Context) (*KeyringStatus, error) {
 	if s.keyring == nil {
 		return nil, Errorf(CodeUnavailable, "unavailable")
 	}
-	dks, err := s.store.ListDataKeys(ctx)
+	// Only the data keys of the caller's tenant are counted: the keyring is shared, what it
+	// wraps for other tenants is none of the caller's business.
+	own := map[string]bool{}
+	for after := ""; ; {
+		wss, err := s.store.ListWorkspaces(ctx, p.TenantID, Page{Limit: 1000, After: after})
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range wss {
+			own[w.ID] = true
+		}
+		if len(wss) < 1000 {
+			break
+		}
+		after = wss[len(wss)-1].ID
+	}
+	all, err := s.store.ListDataKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var dks []*DataKey
 	rows := map[string]int{}
-	for _, dk := range dks {
-		rows[dk.KEKID]++
+	for _, dk := range all {
+		if own[dk.WorkspaceID] {
+			dks = append(dks, dk)
+			rows[dk.KEKID]++
+		}
 	}
 	active := s.keyring.ActiveID()
 	st := &KeyringStatus{ActiveKeyID: active}

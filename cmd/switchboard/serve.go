@@ -44,7 +44,15 @@ type serveOptions struct {
 	logLevel  string
 	debugAddr string
 	readAudit string
+
+	console                bool
+	consoleInsecureCookies bool
+	consoleSessionTTL      time.Duration
 }
+
+// consoleSessionLabel is the HKDF label of the console's session secret, derived from the
+// keyring like the SecureChannel key, so every replica reads every replica's sessions.
+const consoleSessionLabel = "switchboard/console/session/v1"
 
 func serveCmd(o *options) *cobra.Command {
 	so := &serveOptions{}
@@ -72,6 +80,9 @@ func serveCmd(o *options) *cobra.Command {
 	f.StringVar(&so.publicURL, "public-url", env("SWITCHBOARD_PUBLIC_URL", ""), "URL users reach this server at, for OAuth2 connect links and the redirect URI {public-url}/connect/callback (default: the listen address; env SWITCHBOARD_PUBLIC_URL)")
 	f.DurationVar(&so.refreshInterval, "refresh-interval", time.Minute, "how often idle connections' OAuth2 tokens expiring within the margin are refreshed (0 disables; reads still refresh)")
 	f.DurationVar(&so.refreshMargin, "refresh-margin", 15*time.Minute, "an OAuth2 token expiring within this is refreshed before it is handed out")
+	f.BoolVar(&so.console, "console", envBool("SWITCHBOARD_CONSOLE", true), "serve the web console at /console (env SWITCHBOARD_CONSOLE)")
+	f.BoolVar(&so.consoleInsecureCookies, "console-insecure-cookies", envBool("SWITCHBOARD_CONSOLE_INSECURE_COOKIES", false), "DEVELOPMENT ONLY: console cookies without the Secure attribute, for plain http on a host other than localhost/127.0.0.1 (env SWITCHBOARD_CONSOLE_INSECURE_COOKIES)")
+	f.DurationVar(&so.consoleSessionTTL, "console-session-ttl", 8*time.Hour, "lifetime of a console session after sign-in")
 	webhookWorkers, err := strconv.Atoi(env("SWITCHBOARD_WEBHOOK_WORKERS", "1"))
 	if err != nil {
 		webhookWorkers = -1 // refused by serve, naming the variable
@@ -187,7 +198,23 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	}
 	reg := prometheus.NewRegistry()
 	registerStoreMetrics(reg, store)
-	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey, Registry: reg})
+	// The console's session secret comes from the keyring too: HKDF output (the scalar of a
+	// key derived under its own label), the same on every replica, unrelated to other keys.
+	consoleKey, err := ring.DeriveP256(consoleSessionLabel)
+	if err != nil {
+		return err
+	}
+	consoleSecret, err := consoleKey.Bytes()
+	if err != nil {
+		return err
+	}
+	if so.consoleInsecureCookies {
+		o.log.Warn("console cookies are sent without Secure (--console-insecure-cookies): for development only")
+	}
+	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey, Registry: reg,
+		ConsoleOff: !so.console, ConsoleSecret: consoleSecret, ConsoleInsecureCookies: so.consoleInsecureCookies,
+		ConsoleSessionTTL: so.consoleSessionTTL})
+	clear(consoleSecret)
 	if so.webhookWorkers > 0 {
 		// The outbox is claimed through the database, so every replica can run workers.
 		w := webhook.Start(webhook.Config{
@@ -254,4 +281,12 @@ func registerStoreMetrics(reg *prometheus.Registry, store switchboard.Store) {
 			Help: "Writes the store's writer ran; divided by the batches, the writes that shared each commit.",
 		}, func() float64 { _, w := ws.WriteStats(); return float64(w) }),
 	)
+}
+
+// envBool reads a boolean environment variable; unset or unparsable gives def.
+func envBool(name string, def bool) bool {
+	if v, err := strconv.ParseBool(env(name, "")); err == nil {
+		return v
+	}
+	return def
 }

@@ -32,13 +32,7 @@ func TestKeyringStatus(t *testing.T) {
 	e := testenv.New(t, "sqlite")
 	for _, ws := range []string{"default", "team-b"} {
 		e.Workspace(t, ws)
-		r := e.Do(t, "POST", "/v1/workspaces/"+ws+"/connections", e.OwnerKey, map[string]any{
-			"connector_id": "http-bearer", "connection_name": "c",
-			"config": map[string]any{"base_url": "https://api.example.com", "token": "tok_keyring_0123456789"},
-		})
-		if r.Status != http.StatusCreated {
-			t.Fatalf("create connection in %s: %d %s", ws, r.Status, r.Body)
-		}
+		createIn(t, e, ws)
 	}
 	r := e.Do(t, "GET", "/v1/keyring", e.OwnerKey, nil)
 	if r.Status != http.StatusOK {
@@ -55,6 +49,38 @@ func TestKeyringStatus(t *testing.T) {
 	if diff := cmp.Diff(struct{ Total, Done, Remaining int }{2, 2, 0},
 		struct{ Total, Done, Remaining int }{got.Rewrap.Total, got.Rewrap.Done, got.Rewrap.Remaining}); diff != "" || !got.Rewrap.Complete {
 		t.Errorf("rewrap = %+v (-want +got):\n%s", got.Rewrap, diff)
+	}
+}
+
+// TestKeyringStatusCountsOwnTenant: the owner of another tenant sees the same keyring but
+// none of tenant default's data keys.
+func TestKeyringStatusCountsOwnTenant(t *testing.T) {
+	e := testenv.New(t, "sqlite")
+	createIn(t, e, "default")
+	if err := e.Store.CreateTenant(t.Context(), &switchboard.Tenant{ID: "other", Name: "Other", CreatedAt: switchboard.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	other := e.Token(t, auth.Claims{Subject: "o", TenantID: "other", Workspaces: []string{"*"}, Role: switchboard.RoleOwner})
+	var mine, theirs keyringBody
+	e.Do(t, "GET", "/v1/keyring", e.OwnerKey, nil).JSON(t, &mine)
+	r := e.Do(t, "GET", "/v1/keyring", other, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("other tenant's owner: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &theirs)
+	if mine.Rewrap.Total != 1 || theirs.Rewrap.Total != 0 || theirs.ActiveKeyID != mine.ActiveKeyID {
+		t.Errorf("default sees %+v, other sees %+v; want 1 and 0 data keys, one active key", mine, theirs)
+	}
+}
+
+func createIn(t *testing.T, e *testenv.Env, ws string) {
+	t.Helper()
+	r := e.Do(t, "POST", "/v1/workspaces/"+ws+"/connections", e.OwnerKey, map[string]any{
+		"connector_id": "http-bearer", "connection_name": "c",
+		"config": map[string]any{"base_url": "https://api.example.com", "token": "tok_keyring_0123456789"},
+	})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create connection in %s: %d %s", ws, r.Status, r.Body)
 	}
 }
 

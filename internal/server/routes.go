@@ -50,6 +50,16 @@ func (s *Server) routes() {
 			s.handle(rt.Method, rt.Path, s.authenticate(s.withSecureChannel(rt)), false)
 		}
 	}
+	if s.console != nil {
+		// The console checks its own session cookie (and CSRF token) in place of a bearer.
+		for _, rt := range s.console.Routes() {
+			s.handle(rt.Method, rt.Path, rt.Handler, rt.Public)
+		}
+		// Anything else under /console/ gets the console's HTML 404 or 405, not a JSON one.
+		s.mux.Handle("/console/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.console.Fallback(s.allowedMethods(r)).ServeHTTP(w, r)
+		}))
+	}
 	s.mux.Handle("/", http.HandlerFunc(s.unmatched))
 }
 
@@ -71,8 +81,18 @@ func (s *Server) Routes() []Route {
 			out = append(out, Route{Method: rt.Method, Path: rt.Path, Family: f.name})
 		}
 	}
+	if s.console != nil {
+		for _, rt := range s.console.Routes() {
+			out = append(out, Route{Method: rt.Method, Path: rt.Path, Public: rt.Public, Family: ConsoleFamily})
+		}
+	}
 	return out
 }
+
+// ConsoleFamily is the Family of the web console's routes in Routes. They answer HTML and
+// authenticate with the console's session cookie: without one a GET redirects (303) to
+// /console/login and a POST is refused (403).
+const ConsoleFamily = "console"
 
 func (s *Server) public(method, path string, h http.Handler) { s.handle(method, path, h, true) }
 
@@ -101,15 +121,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 // unmatched answers requests no route takes: 405 with Allow when the path exists for other
 // methods, 404 otherwise, both in the API's error shape.
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
-	var allow []string
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, p := s.mux.Handler(probe); p != "" && p != "/" {
-			allow = append(allow, m)
-		}
-	}
-	if len(allow) > 0 {
+	if allow := s.allowedMethods(r); len(allow) > 0 {
 		for _, m := range allow {
 			w.Header().Add("Allow", m)
 		}
@@ -121,6 +133,20 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteError(w, r, switchboard.Errorf(switchboard.CodeNotFound, "route_not_found"))
+}
+
+// allowedMethods lists the methods a route exists for at r's path (none when only a catch-all
+// takes it).
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" && p != "/" && p != "/console/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // FamilyRoutes lists the mounted routes of one family ("" = the native API and the public

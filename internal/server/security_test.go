@@ -268,6 +268,14 @@ func TestBOLA(t *testing.T) {
 								if r.Status != pr.createWSErr {
 									t.Errorf("%s: %d %s, want %d", what, r.Status, r.Body, pr.createWSErr)
 								}
+							case "GET /v1/keyring": // tenant-wide admins only, like POST /v1/workspaces
+								want := http.StatusForbidden
+								if pr.createWSErr == http.StatusCreated {
+									want = http.StatusOK
+								}
+								if r.Status != want {
+									t.Errorf("%s: %d %s, want %d", what, r.Status, r.Body, want)
+								}
 							case "GET /v1/workspaces", "GET /v1/connectors":
 								if r.Status != http.StatusOK {
 									t.Errorf("%s: %d %s", what, r.Status, r.Body)

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/compat/slash"
 	"github.com/switchboardhq/switchboard/internal/compat/unified"
 	"github.com/switchboardhq/switchboard/internal/compat/versori"
+	"github.com/switchboardhq/switchboard/internal/console"
 	"github.com/switchboardhq/switchboard/internal/webhook"
 )
 
@@ -47,6 +48,18 @@ type Config struct {
 	// SecureChannelPath. nil: one is generated for the process, with a warning (replicas must
 	// share it: cmd/switchboard derives it from the keyring).
 	SecureChannelKey *ecdsa.PrivateKey
+
+	// ConsoleOff leaves the web console (/console) unmounted.
+	ConsoleOff bool
+	// ConsoleSecret is the input key material the console's session and CSRF keys are derived
+	// from (at least 32 bytes); replicas must share it (cmd/switchboard derives it from the
+	// keyring). nil: a random one for the process, with a warning.
+	ConsoleSecret []byte
+	// ConsoleInsecureCookies drops the Secure attribute of the console's cookies: only for
+	// development over plain http on a host other than localhost.
+	ConsoleInsecureCookies bool
+	// ConsoleSessionTTL is the lifetime of a console session; <= 0: console.DefaultSessionTTL.
+	ConsoleSessionTTL time.Duration
 }
 
 // Server is the HTTP surface of Switchboard.
@@ -57,6 +70,7 @@ type Server struct {
 	handler  http.Handler
 	metrics  *metrics
 	families []family
+	console  *console.Console // nil when ConsoleOff
 }
 
 // New builds the server and its routes.
@@ -77,6 +91,12 @@ func New(cfg Config) *Server {
 		{name: "slash", routes: slash.New(cfg.Service).Routes()},
 		{name: "unified", routes: unified.New(cfg.Service).Routes()},
 		{name: "auth0", routes: auth0.New(cfg.Service).Routes()},
+	}
+	if !cfg.ConsoleOff {
+		s.console = console.New(console.Config{
+			Service: cfg.Service, Auth: cfg.Auth, Secret: cfg.ConsoleSecret, InsecureCookies: cfg.ConsoleInsecureCookies,
+			SessionTTL: cfg.ConsoleSessionTTL, Logger: cfg.Logger,
+		})
 	}
 	s.routes()
 	s.handler = s.middleware(s.mux)
