@@ -534,6 +534,7 @@ func TestWireFidelity(t *testing.T) {
 		{"GET", ws + "/webhook-endpoints", &client.Page[client.WebhookEndpoint]{}},
 		{"POST", ws + "/webhook-endpoints/" + ep.ID + "/rotate-secret", &client.WebhookEndpoint{}},
 		{"GET", ws + "/webhook-endpoints/" + ep.ID + "/deliveries", &client.Page[client.WebhookDelivery]{}},
+		{"GET", "/v1/keyring", &client.KeyringStatus{}},
 	} {
 		var body any
 		if tc.method == "POST" && strings.HasSuffix(tc.path, "/api-keys") {
@@ -673,4 +674,24 @@ func TestConnectionPatchJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"connector_id":"x"}`), &p); err == nil {
 		t.Error("connector_id (not patchable) accepted")
 	}
+}
+
+func TestKeyring(t *testing.T) {
+	eachDriver(t, func(t *testing.T, e *testenv.Env, c *client.Client) {
+		ctx := t.Context()
+		if _, err := c.CreateConnection(ctx, "default", bearer("sealed")); err != nil {
+			t.Fatal(err)
+		}
+		st, err := c.GetKeyring(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ActiveKeyID == "" || len(st.Keys) != 1 || st.Keys[0].ID != st.ActiveKeyID || !st.Keys[0].Active ||
+			st.Keys[0].Rows != 1 || !st.Rewrap.Complete || st.Rewrap.Remaining != 0 {
+			t.Errorf("keyring = %+v", st)
+		}
+		admin, _ := client.New(e.URL, e.Key(t, "default", switchboard.RoleAdmin))
+		_, err = admin.GetKeyring(ctx)
+		apiError(t, err, 403, client.CodeForbidden)
+	})
 }

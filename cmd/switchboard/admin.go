@@ -149,14 +149,27 @@ func keysCmd(o *options) *cobra.Command {
 			return printStatus(ctx, o, env)
 		}),
 	}
+	var remoteStatus bool
+	rk := &remote{o: o}
+	localStatus := o.withKeyring(func(ctx context.Context, _ switchboard.Store, _ *seal.Keyring, env *seal.Envelope) error {
+		return printStatus(ctx, o, env)
+	})
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Show the active key and how many data keys each key wraps",
-		Args:  cobra.NoArgs,
-		RunE: o.withKeyring(func(ctx context.Context, _ switchboard.Store, _ *seal.Keyring, env *seal.Envelope) error {
-			return printStatus(ctx, o, env)
-		}),
+		Long: `Show the active key and how many data keys each key wraps, from the local database and
+keyring; with --remote, from a running server (GET /v1/keyring, a tenant-wide admin token),
+with the progress of a re-wrap.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if remoteStatus {
+				return remoteKeyringStatus(cmd.Context(), rk)
+			}
+			return localStatus(cmd, args)
+		},
 	}
+	status.Flags().BoolVar(&remoteStatus, "remote", false, "ask a running server (--url, --token) instead of opening the database and keyring")
+	rk.addFlags(status, false, false)
 	cmd.AddCommand(rotate, status)
 	return cmd
 }

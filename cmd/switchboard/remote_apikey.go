@@ -97,3 +97,29 @@ var apiKeyColumns = []outColumn[sbclient.APIKey]{
 	{"CREATED", func(k *sbclient.APIKey) string { return fmtTime(k.CreatedAt) }},
 	{"REVOKED", func(k *sbclient.APIKey) string { return fmtTimePtr(k.RevokedAt) }},
 }
+
+// remoteKeyringStatus is keys status --remote: the server's keyring, printed as the local
+// status prints it, with the re-wrap progress, or as the API's object.
+func remoteKeyringStatus(ctx context.Context, r *remote) error {
+	c, err := r.client()
+	if err != nil {
+		return err
+	}
+	st, err := c.GetKeyring(ctx)
+	if err != nil {
+		return r.fail(err)
+	}
+	if f, _ := parseFormat(r.output); f != formatTable {
+		return writeEncoded(r.o.stdout, f, st)
+	}
+	fmt.Fprintf(r.o.stdout, "active: %s\n", st.ActiveKeyID)
+	for _, k := range st.Keys {
+		note := ""
+		if !k.InKeyring {
+			note = " (not in the server's keyring)"
+		}
+		fmt.Fprintf(r.o.stdout, "key %s: %d data keys%s\n", k.ID, k.Rows, note)
+	}
+	fmt.Fprintf(r.o.stdout, "re-wrap: %d/%d done, %d remaining\n", st.Rewrap.Done, st.Rewrap.Total, st.Rewrap.Remaining)
+	return nil
+}

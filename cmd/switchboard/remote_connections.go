@@ -202,10 +202,11 @@ func connCredentialsCmd(r *remote) *cobra.Command {
 			}
 			fs := []outField{{"connection", cc.ConnectionID}, {"connector", cc.ConnectorID}}
 			fs = append(fs, mapFields("config", cc.Config)...)
-			for slot, creds := range map[string][]sbclient.Credential{"action": cc.Credentials.Action, "trigger": cc.Credentials.Trigger} {
-				for _, cr := range creds {
-					fs = append(fs, mapFields(slot+" "+cr.ID, cr.Data)...)
-				}
+			for _, cr := range cc.Credentials.Action {
+				fs = append(fs, mapFields("action "+cr.ID, cr.Data)...)
+			}
+			for _, cr := range cc.Credentials.Trigger {
+				fs = append(fs, mapFields("trigger "+cr.ID, cr.Data)...)
 			}
 			if t := cc.OAuth2; t != nil {
 				fs = append(fs, outField{"oauth2.access_token", t.AccessToken}, outField{"oauth2.token_type", t.TokenType},

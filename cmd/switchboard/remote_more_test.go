@@ -312,3 +312,22 @@ func TestRemoteAuditTailSIGINT(t *testing.T) {
 	}
 	ce.noSecrets([]string{"audit tail -f"}, p.stdout.String(), p.stderr.String())
 }
+
+func TestRemoteKeysStatus(t *testing.T) {
+	t.Parallel()
+	ce := newCLIEnv(t)
+	ce.create("sealed", nil)
+	r := ce.ok("keys", "status", "--remote")
+	if !regexp.MustCompile(`(?m)^active: \S+\nkey \S+: 1 data keys\nre-wrap: 1/1 done, 0 remaining\n$`).MatchString(r.stdout) {
+		t.Errorf("keys status --remote:\n%s", r.stdout)
+	}
+	r = ce.ok("keys", "status", "--remote", "-o", "json")
+	var got any
+	_ = json.Unmarshal([]byte(r.stdout), &got)
+	if diff := cmp.Diff(ce.apiJSON("/v1/keyring"), got); diff != "" {
+		t.Errorf("-o json (-api +cli):\n%s", diff)
+	}
+	ce.token = ce.e.Key(t, "default", switchboard.RoleAdmin)
+	ce.secrets = append(ce.secrets, ce.token)
+	ce.exit(exitUnauthorized, "keys", "status", "--remote")
+}
