@@ -132,7 +132,8 @@ func coerce(schema json.RawMessage, pairs map[string]string) (map[string]any, er
 		}
 		var x any
 		if err := json.Unmarshal([]byte(v), &x); err != nil {
-			return nil, usageError{fmt.Errorf("--config %s: the schema wants %s, got %q", k, strings.Join(types, " or "), v)}
+			// The value is not quoted: an import cell may be a secret.
+			return nil, usageError{fmt.Errorf("--config %s: the schema wants %s", k, strings.Join(types, " or "))}
 		}
 		out[k] = x
 	}

@@ -72,6 +72,14 @@ func TestRemoteImportCSV(t *testing.T) {
 	if !strings.Contains(r.stderr, "import: 1/1 rows") || !strings.Contains(r.stderr, "imported 1 of 1") {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
+	// A cell the schema types (port: integer) that does not parse fails its row without
+	// quoting the cell (noSecrets checks the output).
+	typed := writeFile(t, t.TempDir(), "typed.csv", "connector_id,connection_name,config.host,config.database,config.user,config.password,config.port\n"+
+		"postgres,pg,h,d,u,p,"+cliSecret+"\n", 0o600)
+	r = ce.exit(1, "connections", "import", typed)
+	if !strings.Contains(r.stderr, "port: the schema wants integer") {
+		t.Errorf("typed cell: %q", r.stderr)
+	}
 	// An unknown column stops it before anything is sent.
 	bad := writeFile(t, t.TempDir(), "bad.csv", "connector_id,connection_name,colour\nhttp-bearer,x,red\n", 0o600)
 	r = ce.exit(2, "connections", "import", bad)
