@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/switchboardhq/switchboard/internal/postgres"
@@ -269,15 +270,30 @@ func throwawayDatabase(t *testing.T) string {
 			t.Errorf("drop database %s: %v", name, err)
 		}
 	})
-	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.Path = "/" + name
-		return u.String()
+	// serve takes URLs only: rebuild one for the new database from whatever names the server
+	// (a URL, key=value settings, or the PG* variables pg_virtualenv exports).
+	cfg, err := pgconn.ParseConfig(base)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return strings.TrimSpace(base + " dbname=" + name)
+	u := url.URL{Scheme: "postgres", Path: "/" + name}
+	q := url.Values{}
+	if strings.HasPrefix(cfg.Host, "/") { // a unix socket directory
+		q.Set("host", cfg.Host)
+		q.Set("port", fmt.Sprint(cfg.Port))
+	} else {
+		u.Host = net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
+	}
+	if cfg.Password != "" {
+		u.User = url.UserPassword(cfg.User, cfg.Password)
+	} else {
+		u.User = url.User(cfg.User)
+	}
+	if cfg.TLSConfig == nil {
+		q.Set("sslmode", "disable")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // The scale-out path of compose.yaml, without Docker: two serve processes started together on
