@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
@@ -271,13 +272,21 @@ func auditOf(e *switchboard.AuditEvent) auditRow {
 	row := auditRow{At: e.CreatedAt, Actor: e.Actor, Action: e.Action, RequestID: e.RequestID, IP: e.IP,
 		System: e.Actor == switchboard.HealthActor}
 	if from, ok := e.Details["status_from"].(string); ok {
-		row.From, _ = e.Details["status_from"].(string)
+		row.From = from
 		row.To, _ = e.Details["status_to"].(string)
 		row.StatusChange = from != row.To
 	}
+	if e.Action == "connection.create" {
+		// The first status, which the history starts from.
+		row.To, _ = e.Details["status"].(string)
+		row.StatusChange = row.To != ""
+	}
 	if len(e.Details) > 0 {
-		b, _ := json.Marshal(e.Details)
-		row.Details = string(b)
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // the template escapes; \u003c would only make it unreadable
+		_ = enc.Encode(e.Details)
+		row.Details = strings.TrimSpace(b.String())
 	}
 	return row
 }

@@ -76,6 +76,7 @@ func (c *Console) createForm(q *req, key string) (*formData, error) {
 		if d.Fields, err = schemaFields(v.Schema); err != nil {
 			d.SchemaErr = true
 		}
+		applyDefaults(d.Fields)
 	}
 	return d, nil
 }

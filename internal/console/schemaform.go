@@ -224,6 +224,22 @@ func orderedProperties(raw json.RawMessage) ([]string, map[string]json.RawMessag
 	return names, props, nil
 }
 
+// applyDefaults fills a create form with the schema's defaults: the default option of a
+// choice, a checkbox on by default. Text and numbers keep their default as a placeholder
+// only, so a blank input still means "not set".
+func applyDefaults(fields []*field) {
+	walk(fields, func(f *field) {
+		switch {
+		case f.Kind == "select" && f.Placeholder != "":
+			for i := range f.Options {
+				f.Options[i].Selected = f.Options[i].Value == f.Placeholder
+			}
+		case f.Kind == "checkbox" && f.Placeholder == "true":
+			f.Checked = true
+		}
+	})
+}
+
 // fill sets the fields' values from a stored config (secrets are never filled).
 func fill(fields []*field, config map[string]any) {
 	for _, f := range fields {
