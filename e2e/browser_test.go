@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,9 +42,9 @@ func chromiumPath(t testing.TB) string {
 }
 
 // artifactsDir is where screenshots go: $E2E_ARTIFACTS, else artifacts/ in the test's
-// working directory (e2e/artifacts). Screenshots of an earlier run are removed first, so
-// the directory shows this run only.
-func artifactsDir(t testing.TB) string {
+// working directory (e2e/artifacts). Screenshots of an earlier run (with the same name
+// prefix) are removed first, so the directory shows this run only.
+func artifactsDir(t testing.TB, prefix string) string {
 	t.Helper()
 	dir := os.Getenv("E2E_ARTIFACTS")
 	if dir == "" {
@@ -55,7 +57,7 @@ func artifactsDir(t testing.TB) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("screenshots dir: %v", err)
 	}
-	old, _ := filepath.Glob(filepath.Join(dir, "[0-9][0-9]-*.png"))
+	old, _ := filepath.Glob(filepath.Join(dir, prefix+"[0-9][0-9]-*.png"))
 	for _, f := range old {
 		_ = os.Remove(f)
 	}
@@ -64,17 +66,20 @@ func artifactsDir(t testing.TB) string {
 
 // browser is one headless Chromium tab, with its own fresh profile directory.
 type browser struct {
-	t     testing.TB
-	ctx   context.Context
-	dir   string // screenshots
-	shots int
+	t      testing.TB
+	ctx    context.Context
+	dir    string // screenshots
+	prefix string // of the screenshots' names
+	shots  int
+	// secrets must not be in any page's HTML (checked by page); never logged.
+	secrets []string
 }
 
 // newBrowser starts Chromium at execPath with the flags this machine needs (no sandbox as
 // root, no GPU, no QUIC, no background or component-update traffic to a closed network)
 // and a fresh temporary --user-data-dir (chromedp makes it and removes it). It stops when
 // the test ends.
-func newBrowser(ctx context.Context, t testing.TB, execPath string) *browser {
+func newBrowser(ctx context.Context, t testing.TB, execPath, shotPrefix string) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
@@ -98,7 +103,17 @@ func newBrowser(ctx context.Context, t testing.TB, execPath string) *browser {
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", execPath, err)
 	}
-	return &browser{t: t, ctx: bctx, dir: artifactsDir(t)}
+	return &browser{t: t, ctx: bctx, dir: artifactsDir(t, shotPrefix), prefix: shotPrefix}
+}
+
+// do runs actions that stay on the page, with the step timeout.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.fail(what, err)
+	}
 }
 
 // load runs actions that navigate (a link, a submit, a Navigate) and waits for the new
@@ -143,6 +158,15 @@ func (b *browser) fail(what string, err error) {
 	b.t.Fatalf("%s (on %s): %v", what, where, err)
 }
 
+// fatalf stops the test with a message, after saving a screenshot of the page.
+func (b *browser) fatalf(format string, args ...any) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	_ = b.screenshot(ctx, "failed")
+	b.t.Fatalf(format, args...)
+}
+
 // location is the URL of the page.
 func (b *browser) location() string {
 	b.t.Helper()
@@ -185,6 +209,62 @@ func (b *browser) screenshot(ctx context.Context, name string) error {
 		return err
 	}
 	b.shots++
-	file := filepath.Join(b.dir, fmt.Sprintf("%02d-%s.png", b.shots, shotName.ReplaceAllString(name, "-")))
+	file := filepath.Join(b.dir, fmt.Sprintf("%s%02d-%s.png", b.prefix, b.shots, shotName.ReplaceAllString(name, "-")))
 	return os.WriteFile(file, png, 0o644)
+}
+
+// page records a page the test visited: a screenshot, and a check that no secret is in its
+// HTML (the check names the secret by its place in b.secrets, never by its value).
+func (b *browser) page(name string) {
+	b.t.Helper()
+	b.shot(name)
+	html := b.html()
+	for i, s := range b.secrets {
+		if s != "" && strings.Contains(html, s) {
+			b.t.Errorf("page %q (%s) has secret #%d of the test in its HTML", name, b.location(), i)
+		}
+	}
+}
+
+// waitVisible waits until an element matching css is visible.
+func (b *browser) waitVisible(css string) {
+	b.t.Helper()
+	b.do("wait for "+css, chromedp.WaitVisible(chromedp.CSS(css)))
+}
+
+// count is how many elements match css now.
+func (b *browser) count(css string) int {
+	b.t.Helper()
+	return run(b, "count "+css, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, css)))
+}
+
+// rowOf is the data-connection-id of the #connections row whose text has name ("" if none).
+func (b *browser) rowOf(name string) string {
+	b.t.Helper()
+	b.waitVisible("#connections")
+	return run(b, "find the row of "+name, chromedp.Evaluate[string](fmt.Sprintf(`(() => {
+		const r = [...document.querySelectorAll("#connections tr[data-connection-id]")]
+			.find(r => r.textContent.includes(%q));
+		return r ? r.dataset.connectionId : "";
+	})()`, name)))
+}
+
+// lang is the page's <html lang>.
+func (b *browser) lang() string {
+	b.t.Helper()
+	return run(b, "read <html lang>", chromedp.Evaluate[string](`document.documentElement.lang`))
+}
+
+// wantFlash waits for the page's #flash message (console.js puts its text back ~150ms after
+// load, for screen readers) and fails unless it is of kind ("ok", "error", "info": its
+// flash-<kind> class) and says something. It returns the text.
+func (b *browser) wantFlash(kind string) string {
+	b.t.Helper()
+	b.waitVisible("#flash")
+	class := run(b, "read #flash's class", chromedp.Evaluate[string](`document.getElementById("flash").className`))
+	text := strings.TrimSpace(b.text("#flash"))
+	if !slices.Contains(strings.Fields(class), "flash-"+kind) || text == "" {
+		b.t.Errorf("#flash = %q (class %q), want a flash-%s message", text, class, kind)
+	}
+	return text
 }
