@@ -247,11 +247,11 @@ func TestViewerCannotMutate(t *testing.T) {
 	token := csrfOf(detail.Body)
 	for path, form := range map[string]url.Values{
 		c + "/test": {}, c + "/disable": {}, c + "/enable": {}, c + "/delete": {"force": {"true"}},
-		c + "/rotate":                       {"config.password": {"stolen-0123456789"}},
-		c + "/edit":                         {"name": {"renamed"}},
-		"/console/w/default/connections":    {"connector": {"http-bearer"}, "name": {"x"}, "config.base_url": {"https://x.example"}, "config.token": {"t"}},
-		"/console/w/default/webhooks":       {"url": {"https://evil.example"}, "events": {"connection.created"}},
-		"/console/w/default/api-keys":       {"role": {"viewer"}},
+		c + "/rotate":                    {"config.password": {"stolen-0123456789"}},
+		c + "/edit":                      {"name": {"renamed"}},
+		"/console/w/default/connections": {"connector": {"http-bearer"}, "name": {"x"}, "config.base_url": {"https://x.example"}, "config.token": {"t"}},
+		"/console/w/default/webhooks":    {"url": {"https://evil.example"}, "events": {"connection.created"}},
+		"/console/w/default/api-keys":    {"role": {"viewer"}},
 		"/console/w/default/webhooks/" + f.endpoint + "/test": {},
 	} {
 		form.Set("csrf", token)
