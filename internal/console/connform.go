@@ -277,7 +277,9 @@ func (c *Console) updateConnection(q *req) error {
 	if vars := parseVariables(d.Variables); !reflect.DeepEqual(vars, conn.Variables) && (len(vars) > 0 || len(conn.Variables) > 0) {
 		p.Variables = &vars
 	}
-	p.Config = changedConfig(formConfig(d.Fields, form, true), conn)
+	cfg := formConfig(d.Fields, form, true)
+	keepNestedSecrets(cfg, d.Fields, form, conn.Config)
+	p.Config = changedConfig(cfg, conn)
 	rev := conn.Revision
 	if r, ok := parseRevision(form.Get("revision")); ok {
 		rev = r

@@ -232,6 +232,14 @@ func TestFormConfig(t *testing.T) {
 	if string(got) != wantPatch {
 		t.Errorf("edit config = %s\nwant %s", got, wantPatch)
 	}
+	// A nested secret left blank in an edit keeps its stored value.
+	nested, _ := schemaFields([]byte(`{"properties":{"tls":{"type":"object","properties":{"ca":{"type":"string"},"key":{"type":"string","writeOnly":true}}}}}`))
+	form = map[string][]string{"config.tls.ca": {"pem"}, "config.tls.key": {""}}
+	patch := formConfig(nested, form, true)
+	keepNestedSecrets(patch, nested, form, map[string]any{"tls": map[string]any{"ca": "old", "key": "kept"}})
+	if got, _ := json.Marshal(patch); string(got) != `{"tls":{"ca":"pem","key":"kept"}}` {
+		t.Errorf("edit with a blank nested secret = %s", got)
+	}
 	for detail, want := range map[string]string{
 		"config.port": "config:port", "config.scopes[2]": "config:scopes", "config.o.p": "config:o.p", "connection_name": "name",
 		"variables[0].name": "variables", "tags[3]": "tags", "config": "", "credentials.action[0]": "",

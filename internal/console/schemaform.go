@@ -399,6 +399,48 @@ func typed(typ, s string) any {
 	return s
 }
 
+// keepNestedSecrets puts back, into an edit's config patch, the stored value of every nested
+// writeOnly field left blank: a nested object is replaced as a whole, so without this a blank
+// (which means "keep") would drop the value. Top-level secrets are kept by the service.
+func keepNestedSecrets(patch map[string]any, fields []*field, form url.Values, stored map[string]any) {
+	walk(fields, func(f *field) {
+		if !f.Secret || f.Depth == 0 || form.Get(f.InputName()) != "" {
+			return
+		}
+		parts := strings.Split(f.Name, ".")
+		old, ok := lookup(stored, parts)
+		if !ok {
+			return
+		}
+		m := patch
+		for _, p := range parts[:len(parts)-1] {
+			next, _ := m[p].(map[string]any)
+			if next == nil {
+				next = map[string]any{}
+				m[p] = next
+			}
+			m = next
+		}
+		m[parts[len(parts)-1]] = old
+	})
+}
+
+func lookup(m map[string]any, path []string) (any, bool) {
+	for i, p := range path {
+		v, ok := m[p]
+		if !ok {
+			return nil, false
+		}
+		if i == len(path)-1 {
+			return v, true
+		}
+		if m, ok = v.(map[string]any); !ok {
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
 // walk calls fn for every field, nested ones included.
 func walk(fields []*field, fn func(*field)) {
 	for _, f := range fields {
