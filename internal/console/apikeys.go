@@ -59,16 +59,3 @@ func (c *Console) revokeAPIKey(q *req) error {
 	}
 	return q.redirect(c, q.base()+"/api-keys", flashMsg{Kind: "ok", Key: "flash.key_revoked", Args: map[string]any{"ID": id}})
 }
-
-// keyringData is the keyring page's content.
-type keyringData struct {
-	S *switchboard.KeyringStatus
-}
-
-func (c *Console) keyring(q *req) error {
-	st, err := c.cfg.Service.KeyringStatus(q.ctx)
-	if err != nil {
-		return err
-	}
-	return c.page(q, http.StatusOK, "keyring", q.l.T("keyring.title"), "keyring", keyringData{S: st})
-}

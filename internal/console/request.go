@@ -145,8 +145,8 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, l *localizer, q *
 
 // isCode reports whether err carries code.
 func isCode(err error, code switchboard.Code) bool {
-	var e *switchboard.Error
-	return errors.As(err, &e) && e.Code == code
+	e, ok := errors.AsType[*switchboard.Error](err)
+	return ok && e.Code == code
 }
 
 // safeNext returns next when it is a console path (never another origin), else "".
