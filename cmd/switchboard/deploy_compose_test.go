@@ -469,7 +469,14 @@ func caddyInFront(t *testing.T, replicas []replica, procs [2]*proc, owner, id, s
 			t.Fatalf("credentials through the proxy: wrong secret")
 		}
 	}
-	served := [2]int{count(procs[0]) - before[0], count(procs[1]) - before[1]}
+	// A request's access log line is written after its answer: wait for the last ones.
+	var served [2]int
+	for wait := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		served = [2]int{count(procs[0]) - before[0], count(procs[1]) - before[1]}
+		if served[0]+served[1] >= n || time.Now().After(wait) {
+			break
+		}
+	}
 	t.Logf("through caddy: %d credential reads, replica A served %d, B %d", n, served[0], served[1])
 	if served[0] == 0 || served[1] == 0 || served[0]+served[1] != n {
 		t.Errorf("the proxy did not balance over both replicas: %v of %d (is the access log format the same?)", served, n)
