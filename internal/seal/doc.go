@@ -31,6 +31,19 @@
 //
 //	ciphertext = 0x01 (version) | nonce (12 bytes) | encrypted value | tag (16 bytes)
 //
+// The key id of a value is its workspace id: a workspace has exactly one data key, which never
+// changes, so the id is not repeated in every value but bound into its additional data (a
+// value read under another workspace's key fails to authenticate). The data key's record
+// carries the id of the KEK that wraps it (data_keys.kek_id, also bound into the wrapping's
+// additional data), so the chain from a stored value to a keyring line is
+//
+//	value (version, nonce, tag; AD = workspace, object, field) -> data key of the workspace
+//	  -> record (kek_id, version | nonce | wrapped key | tag) -> keyring line kek_id:BASE64
+//
+// and a rotation re-wraps one record per workspace without rewriting any sealed column.
+// Wrapped data keys and key check values use the same layout as values (version byte, 12-byte
+// nonce, 16-byte tag) with their own domain labels in the additional data.
+//
 // with additional data binding it to "switchboard/v1", the workspace id, the object id and
 // the field name. Every part of the additional data is length-prefixed (4 bytes, big endian)
 // so that no two distinct (workspace, object, field) triples encode alike. A ciphertext that
