@@ -71,7 +71,19 @@ type Option func(*options)
 
 type options struct {
 	oauth switchboard.OAuthOptions
+	ring  *seal.Keyring
 }
+
+// WithKeyring makes Replica use ring instead of the keyring of the Env it replicates, as a
+// serve started with another keyring file would (e.g. one with a retired key removed).
+func WithKeyring(ring *seal.Keyring) Option { return func(c *options) { c.ring = ring } }
+
+// Keyring returns the keyring the Env seals with; keys added to it are used at once.
+func (e *Env) Keyring() *seal.Keyring { return e.ring }
+
+// DSN returns the PostgreSQL DSN of the Env's schema ("" on SQLite), for tests that change
+// rows behind the store's back.
+func (e *Env) DSN() string { return e.dsn }
 
 // WithOAuth sets the OAuth2 options of the service (Flow and PublicURL default to
 // internal/oauth's flow and the server's own URL).
@@ -144,6 +156,9 @@ func (e *Env) start(t testing.TB, opts []Option) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.ring != nil {
+		e.ring = o.ring
 	}
 	e.Envelope = seal.New(e.Store, e.ring)
 	if err := e.Envelope.Verify(ctx); err != nil {
