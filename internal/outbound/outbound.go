@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -131,10 +132,13 @@ var forbiddenRanges = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("224.0.0.0/4"),
 	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("::/128"),
-	netip.MustParsePrefix("::1/128"),
-	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 can reach any IPv4 address
-	netip.MustParsePrefix("fc00::/7"),     // unique local, incl. fd00:ec2::254 (AWS metadata)
+	netip.MustParsePrefix("::/96"),          // unspecified, loopback and IPv4-compatible (::a.b.c.d)
+	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64 can reach any IPv4 address
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
+	netip.MustParsePrefix("100::/64"),       // discard-only
+	netip.MustParsePrefix("2001:db8::/32"),  // documentation
+	netip.MustParsePrefix("2002::/16"),      // 6to4 embeds any IPv4 address
+	netip.MustParsePrefix("fc00::/7"),       // unique local, incl. fd00:ec2::254 (AWS metadata)
 	netip.MustParsePrefix("fe80::/10"),
 	netip.MustParsePrefix("ff00::/8"),
 }
@@ -190,7 +194,9 @@ func (g *Guard) DialContext(ctx context.Context, network, address string) (net.C
 			return nil, &Error{Kind: KindRefused, Detail: fmt.Sprintf("destination %s is not allowed (%s)", host, a.Unmap())}
 		}
 	}
-	var d net.Dialer
+	// The Control hook checks the very address the socket is about to connect to, after every
+	// resolution: a second line of defence should a path above ever hand over another one.
+	d := net.Dialer{Control: g.Control}
 	var last error
 	for _, a := range addrs {
 		c, err := d.DialContext(ctx, network, netip.AddrPortFrom(a.Unmap(), mustPort(port)).String())
@@ -199,10 +205,32 @@ func (g *Guard) DialContext(ctx context.Context, network, address string) (net.C
 		}
 		last = err
 	}
+	if e, ok := errors.AsType[*Error](last); ok {
+		return nil, e // refused by Control
+	}
 	if Classify(last) == KindTimeout {
 		return nil, &Error{Kind: KindTimeout, Detail: fmt.Sprintf("connecting to %s timed out", host)}
 	}
 	return nil, &Error{Kind: KindNetwork, Detail: fmt.Sprintf("cannot connect to %s", net.JoinHostPort(host, port))}
+}
+
+// Control is a net.Dialer Control function that refuses, before the connect system call, a
+// socket whose destination is not a TCP address the policy allows. Use it on any dialer that
+// reaches a user-supplied destination; DialContext does.
+func (g *Guard) Control(network, address string, _ syscall.RawConn) error {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return &Error{Kind: KindRefused, Detail: "network " + network + " is not allowed"}
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return &Error{Kind: KindRefused, Detail: "destination is not an IP address"}
+	}
+	if !g.Allowed(ap.Addr()) {
+		return &Error{Kind: KindRefused, Detail: fmt.Sprintf("destination %s is not allowed", ap.Addr().Unmap())}
+	}
+	return nil
 }
 
 func mustPort(p string) uint16 {
