@@ -216,6 +216,9 @@ func (s *Service) newVersion(in ConnectorVersionInput) (*ConnectorVersion, *conf
 			return nil, nil, Invalid(raw.field, "type")
 		}
 	}
+	if err := checkConnectorURLs(in.OAuth2, in.HealthCheck); err != nil {
+		return nil, nil, err
+	}
 	return &ConnectorVersion{
 		Version:     in.Version,
 		Schema:      in.Schema,
@@ -280,4 +283,32 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// checkConnectorURLs refuses, in a connector's oauth2 block, token and authorize URLs that
+// CheckOutboundURL refuses, and likewise a health check URL written without templates:
+// Switchboard calls them later on the workspace's behalf.
+func checkConnectorURLs(oauth2, healthCheck json.RawMessage) error {
+	var o struct {
+		AuthorizeURL *string `json:"authorize_url"`
+		TokenURL     *string `json:"token_url"`
+	}
+	if len(oauth2) > 0 && json.Unmarshal(oauth2, &o) == nil {
+		for _, u := range []struct {
+			field string
+			v     *string
+		}{{"oauth2.authorize_url", o.AuthorizeURL}, {"oauth2.token_url", o.TokenURL}} {
+			if u.v != nil && CheckOutboundURL(*u.v) != nil {
+				return Invalid(u.field, "http_url")
+			}
+		}
+	}
+	var hc struct {
+		URL *string `json:"url"`
+	}
+	if len(healthCheck) > 0 && json.Unmarshal(healthCheck, &hc) == nil && hc.URL != nil &&
+		!strings.Contains(*hc.URL, "{{") && CheckOutboundURL(*hc.URL) != nil {
+		return Invalid("health_check.url", "http_url")
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -21,14 +20,14 @@ type WebhookEndpointInput struct {
 	Enabled *bool
 }
 
-// checkWebhookURL accepts an absolute http or https URL with a host and no userinfo (a
-// password in a URL would be shown back in every response).
+// checkWebhookURL accepts an absolute http or https URL that CheckOutboundURL accepts: no
+// userinfo (a password in a URL would be shown back in every response), no spelling of a host
+// that parsers read differently.
 func checkWebhookURL(raw string) error {
 	if strings.TrimSpace(raw) == "" {
 		return Invalid("url", "required")
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(raw) > 2048 {
+	if CheckOutboundURL(raw) != nil {
 		return Invalid("url", "http_url")
 	}
 	return nil

@@ -252,8 +252,9 @@ func parseVersion(key string, fv fileVersion) (switchboard.ConnectorVersion, err
 		if err := decodeStrict(fv.OAuth2, &o); err != nil {
 			return switchboard.ConnectorVersion{}, fmt.Errorf("oauth2: %w", err)
 		}
-		if !strings.HasPrefix(o.AuthorizeURL, "https://") || !strings.HasPrefix(o.TokenURL, "https://") {
-			return switchboard.ConnectorVersion{}, errors.New("oauth2: authorize_url and token_url must be https URLs")
+		if !strings.HasPrefix(o.AuthorizeURL, "https://") || !strings.HasPrefix(o.TokenURL, "https://") ||
+			switchboard.CheckOutboundURL(o.AuthorizeURL) != nil || switchboard.CheckOutboundURL(o.TokenURL) != nil {
+			return switchboard.ConnectorVersion{}, errors.New("oauth2: authorize_url and token_url must be https URLs with a plain host name (no userinfo, fragment, numeric or localhost host)")
 		}
 		if err := checkNames("oauth2 scopes", o.Scopes, nil); err != nil {
 			return switchboard.ConnectorVersion{}, err
