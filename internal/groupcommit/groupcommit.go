@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -33,9 +34,30 @@ var ErrClosed = errors.New("groupcommit: writer closed")
 // it was committed, and it is safe to retry.
 var ErrAborted = errors.New("groupcommit: batch aborted")
 
-// ErrPanic is wrapped by the error of a write whose function panicked. The error's text
-// holds the panic value and stack: it is for logs, never for a client.
+// ErrPanic is wrapped by the error of a write whose function panicked (a *PanicError). The
+// error's text holds the stack but not the panic value: it is for logs, never for a client.
 var ErrPanic = errors.New("groupcommit: write panicked")
+
+// PanicError is the error of a write whose function panicked; it wraps ErrPanic. Its text
+// names the panic value's type (or a runtime error's own message, which holds only numbers
+// and type names) and the stack, never the value: a write handles secrets, and this error
+// reaches logs through the store's error chain.
+type PanicError struct {
+	Value any    // what was recovered: never log it or show it
+	Stack []byte // debug.Stack() at the recovery
+}
+
+func (e *PanicError) Error() string {
+	desc := fmt.Sprintf("value of type %T", e.Value)
+	if re, ok := e.Value.(runtime.Error); ok {
+		desc = re.Error()
+	}
+	return fmt.Sprintf("%v (%s)\n%s", ErrPanic, desc, e.Stack)
+}
+
+// Unwrap returns ErrPanic (and not the value, even when it is an error: its text could hold
+// a secret).
+func (e *PanicError) Unwrap() error { return ErrPanic }
 
 // DefaultMaxBatch is the most writes one transaction takes when New is given no cap. It bounds
 // how long the writes at the end of a batch wait for those at its start.
@@ -307,7 +329,7 @@ func (w *Writer[T]) runOne(ctx context.Context, b Batch[T], r *request[T]) {
 func call[T any](r *request[T], t T) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %v\n%s", ErrPanic, p, debug.Stack())
+			err = &PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
 	return r.fn(context.WithoutCancel(r.ctx), t)
