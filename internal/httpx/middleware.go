@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/switchboardhq/switchboard"
@@ -83,7 +84,7 @@ func remoteIP(addr string) string {
 }
 
 // Recover is middleware that turns a panic in next into a 5000 response without internal
-// text, logged at Error level with the request id, the panic value and the stack (never the
+// text, logged at Error level with the request id, PanicSummary(value) and the stack (never the
 // request body). http.ErrAbortHandler is re-raised: it is net/http's way to abort a response
 // on purpose. When the handler had already started its response, only the log is written.
 func Recover(next http.Handler) http.Handler {
@@ -100,7 +101,7 @@ func Recover(next http.Handler) http.Handler {
 			slog.ErrorContext(r.Context(), "panic",
 				"request_id", RequestIDFrom(r.Context()),
 				"method", r.Method, "path", r.URL.Path,
-				"panic", fmt.Sprint(v),
+				"panic", PanicSummary(v),
 				"stack", string(debug.Stack()))
 			if rw.wrote {
 				return
@@ -111,6 +112,17 @@ func Recover(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// PanicSummary describes a recovered panic value for a log line without its contents: a
+// handler's panic value may hold a secret it was handling (an error that quotes a DSN, a
+// token). A runtime error keeps its message, which holds only numbers and type names; any
+// other value is named by its type.
+func PanicSummary(v any) string {
+	if re, ok := v.(runtime.Error); ok {
+		return re.Error()
+	}
+	return fmt.Sprintf("value of type %T", v)
 }
 
 // recordingWriter notes whether the response has started, so Recover doesn't write a second
