@@ -155,7 +155,7 @@ func assetOut(c *switchboard.Connection, ws *switchboard.Workspace, def *switchb
 		Status: statusOut(c), Config: configOut(c), Description: c.Description, Enabled: c.Enabled,
 		CreateTime: timeOut(c.CreatedAt), CreatorID: c.CreatedBy, CreatorName: c.CreatedBy,
 		UpdateTime: timeOut(c.UpdatedAt), ModifierID: c.UpdatedBy, ModifierName: c.UpdatedBy,
-		CanBeDeleted: c.UsageCount == 0,
+		CanBeDeleted: c.UsageCount == 0, Unreadable: c.Unreadable,
 	}
 }
 

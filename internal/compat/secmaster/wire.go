@@ -44,6 +44,9 @@ type assetInfo struct {
 	RegionID             string `json:"region_id"`
 	RegionName           string `json:"region_name"`
 	CanBeDeleted         bool   `json:"can_be_deleted"`
+	// Unreadable is set (and config lacks the secret fields) when the stored secrets do not
+	// decrypt. Absent otherwise.
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
 // assetResponse answers create, show and update.

@@ -63,7 +63,12 @@ func (req *createRequest) input() switchboard.ConnectionInput {
 func toWire(c *switchboard.Connection, tenantID string) connection {
 	name, code := statusOf(c.Status)
 	str := func(k string) string { s, _ := c.Config[k].(string); return s }
-	secret := func(k string) string { return switchboard.MaskEnds(c.Secrets[k].Reveal()) }
+	secret := func(k string) string {
+		if c.Unreadable {
+			return "" // not a mask, which would claim a value is stored
+		}
+		return switchboard.MaskEnds(c.Secrets[k].Reveal())
+	}
 	return connection{
 		ConnectionBizID:      c.ID,
 		BizID:                c.ID,
@@ -79,6 +84,7 @@ func toWire(c *switchboard.Connection, tenantID string) connection {
 		ConnectionStatusName: name,
 		CreatedAt:            c.CreatedAt.UTC().Format(time.RFC3339),
 		UpdatedAt:            c.UpdatedAt.UTC().Format(time.RFC3339),
+		Unreadable:           c.Unreadable,
 	}
 }
 

@@ -30,6 +30,9 @@ type connection struct {
 	ConnectionStatusName string `json:"connectionStatusName"`
 	CreatedAt            string `json:"createdAt"`
 	UpdatedAt            string `json:"updatedAt"`
+	// Unreadable is set (and the three sensitive fields are empty) when the stored secrets do
+	// not decrypt: a corrupt row, or one sealed under another key. Absent otherwise.
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
 // webhookSecret is the answer of the webhook-secret route: the secret in clear.

@@ -104,7 +104,7 @@ func connectionOut(c *switchboard.Connection, v view) connectionJSON {
 		ID: c.ID, CreatedAt: formatTime(c.CreatedAt), UpdatedAt: formatTime(c.UpdatedAt),
 		WorkspaceID: c.WorkspaceID, IntegrationType: v.key, IntegrationName: v.name,
 		ExternalXref: c.ExternalXref, Permissions: nonNil(c.Permissions), Categories: nonNil(c.Categories),
-		IsPaused: c.Paused, Environment: envOut(c.Environment),
+		IsPaused: c.Paused, Environment: envOut(c.Environment), Unreadable: c.Unreadable,
 		LastHealthyAt: formatTimePtr(c.Health.LastHealthyAt), LastUnhealthyAt: formatTimePtr(c.Health.LastUnhealthyAt),
 	}
 	if !c.Unreadable && len(c.Config)+len(c.Secrets) > 0 {

@@ -13,26 +13,28 @@ import (
 // connectionJSON is Unified.to's Connection object as Switchboard renders it. Optional
 // fields are omitted when empty, as Unified.to does (its SDKs read absent, not null).
 type connectionJSON struct {
-	ID                  string         `json:"id"`
-	CreatedAt           string         `json:"created_at"`
-	UpdatedAt           string         `json:"updated_at"`
-	WorkspaceID         string         `json:"workspace_id"`
-	IntegrationType     string         `json:"integration_type"`
-	IntegrationName     string         `json:"integration_name,omitempty"`
-	ExternalXref        string         `json:"external_xref,omitempty"`
-	Permissions         []string       `json:"permissions"`
-	Categories          []string       `json:"categories"`
-	Auth                map[string]any `json:"auth,omitempty"`
-	IsPaused            bool           `json:"is_paused"`
-	AuthAWSARN          string         `json:"auth_aws_arn,omitempty"`
-	Environment         string         `json:"environment"`
-	AuthAzureKeyvaultID string         `json:"auth_azure_keyvault_id,omitempty"`
-	AuthGCPSecretName   string         `json:"auth_gcp_secret_name,omitempty"`
-	AuthHashiVaultPath  string         `json:"auth_hashi_vault_path,omitempty"`
-	LastHealthyAt       string         `json:"last_healthy_at,omitempty"`
-	LastUnhealthyAt     string         `json:"last_unhealthy_at,omitempty"`
-	SecretsmanagerID    string         `json:"secretsmanager_id,omitempty"`
-	SecretsmanagerKey   string         `json:"secretsmanager_key,omitempty"`
+	ID              string         `json:"id"`
+	CreatedAt       string         `json:"created_at"`
+	UpdatedAt       string         `json:"updated_at"`
+	WorkspaceID     string         `json:"workspace_id"`
+	IntegrationType string         `json:"integration_type"`
+	IntegrationName string         `json:"integration_name,omitempty"`
+	ExternalXref    string         `json:"external_xref,omitempty"`
+	Permissions     []string       `json:"permissions"`
+	Categories      []string       `json:"categories"`
+	Auth            map[string]any `json:"auth,omitempty"`
+	IsPaused        bool           `json:"is_paused"`
+	// Unreadable is set (and auth absent) when the stored secrets do not decrypt.
+	Unreadable          bool   `json:"unreadable,omitempty"`
+	AuthAWSARN          string `json:"auth_aws_arn,omitempty"`
+	Environment         string `json:"environment"`
+	AuthAzureKeyvaultID string `json:"auth_azure_keyvault_id,omitempty"`
+	AuthGCPSecretName   string `json:"auth_gcp_secret_name,omitempty"`
+	AuthHashiVaultPath  string `json:"auth_hashi_vault_path,omitempty"`
+	LastHealthyAt       string `json:"last_healthy_at,omitempty"`
+	LastUnhealthyAt     string `json:"last_unhealthy_at,omitempty"`
+	SecretsmanagerID    string `json:"secretsmanager_id,omitempty"`
+	SecretsmanagerKey   string `json:"secretsmanager_key,omitempty"`
 }
 
 // vaultFields are the request fields that say where the auth object is kept instead of in
