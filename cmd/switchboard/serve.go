@@ -48,6 +48,9 @@ type serveOptions struct {
 	console                bool
 	consoleInsecureCookies bool
 	consoleSessionTTL      time.Duration
+
+	rateLimit, failedAuthLimit float64
+	rateBurst, failedAuthBurst int
 }
 
 // consoleSessionLabel is the HKDF label of the console's session secret, derived from the
@@ -83,6 +86,10 @@ func serveCmd(o *options) *cobra.Command {
 	f.BoolVar(&so.console, "console", envBool("SWITCHBOARD_CONSOLE", true), "serve the web console at /console (env SWITCHBOARD_CONSOLE)")
 	f.BoolVar(&so.consoleInsecureCookies, "console-insecure-cookies", envBool("SWITCHBOARD_CONSOLE_INSECURE_COOKIES", false), "DEVELOPMENT ONLY: console cookies without the Secure attribute, for plain http on a host other than localhost/127.0.0.1 (env SWITCHBOARD_CONSOLE_INSECURE_COOKIES)")
 	f.DurationVar(&so.consoleSessionTTL, "console-session-ttl", 8*time.Hour, "lifetime of a console session after sign-in")
+	f.Float64Var(&so.rateLimit, "rate-limit", server.DefaultPrincipalLimit.Rate, "requests per second one principal (API key, JWT subject, access key) may send to the API, sustained; over it 429 with Retry-After (0: no limit)")
+	f.IntVar(&so.rateBurst, "rate-limit-burst", server.DefaultPrincipalLimit.Burst, "requests one principal may send at once above --rate-limit (0: one second's worth)")
+	f.Float64Var(&so.failedAuthLimit, "failed-auth-limit", server.DefaultFailedAuthLimit.Rate, "refused credentials per second one client IP may send, sustained, before its requests get 429 with Retry-After unchecked (0: no limit; behind a proxy all clients share the proxy's IP)")
+	f.IntVar(&so.failedAuthBurst, "failed-auth-burst", server.DefaultFailedAuthLimit.Burst, "refused credentials one client IP may send at once above --failed-auth-limit")
 	webhookWorkers, err := strconv.Atoi(env("SWITCHBOARD_WEBHOOK_WORKERS", "1"))
 	if err != nil {
 		webhookWorkers = -1 // refused by serve, naming the variable
@@ -103,6 +110,9 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	o.log = slog.New(slog.NewTextHandler(o.stderr, &slog.HandlerOptions{Level: level}))
 	// Packages that log through the default logger (auth, httpx) log like the rest of serve.
 	slog.SetDefault(o.log)
+	if so.rateLimit < 0 || so.rateBurst < 0 || so.failedAuthLimit < 0 || so.failedAuthBurst < 0 {
+		return usageError{errors.New("--rate-limit, --rate-limit-burst, --failed-auth-limit and --failed-auth-burst must be >= 0")}
+	}
 	if so.webhookWorkers < 0 {
 		return errors.New("--webhook-workers (or SWITCHBOARD_WEBHOOK_WORKERS) must be a number >= 0")
 	}
@@ -213,7 +223,9 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	}
 	srv := server.New(server.Config{Service: svc, Auth: authn, Logger: o.log, BodyLimit: so.bodyLimit, SecureChannelKey: scKey, Registry: reg,
 		ConsoleOff: !so.console, ConsoleSecret: consoleSecret, ConsoleInsecureCookies: so.consoleInsecureCookies,
-		ConsoleSessionTTL: so.consoleSessionTTL})
+		ConsoleSessionTTL: so.consoleSessionTTL,
+		PrincipalLimit:    server.RateLimit{Rate: so.rateLimit, Burst: so.rateBurst},
+		FailedAuthLimit:   server.RateLimit{Rate: so.failedAuthLimit, Burst: so.failedAuthBurst}})
 	clear(consoleSecret)
 	if so.webhookWorkers > 0 {
 		// The outbox is claimed through the database, so every replica can run workers.

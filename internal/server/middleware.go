@@ -112,6 +112,14 @@ func (s *Server) authenticate(rt httpx.Route) http.Handler {
 			p   *switchboard.Principal
 			err error
 		)
+		// A client whose credentials were refused too often is refused before any is
+		// checked: that is what stops guessing keys.
+		if s.failedAuth != nil {
+			if blocked, wait := s.failedAuth.blocked(clientAddr(r)); blocked {
+				writeRateLimited(w, r, wait, writeError)
+				return
+			}
+		}
 		if rt.Token == httpx.TokenHuaweiOrBearerOrXAuthToken && huaweiSigned(r) {
 			body, ok := s.readBody(w, r, writeError)
 			if !ok {
@@ -121,6 +129,7 @@ func (s *Server) authenticate(rt httpx.Route) http.Handler {
 		} else {
 			token, ok := tokenFrom(r, rt.Token)
 			if !ok {
+				// No credential at all is not a guess: it does not count as a failure.
 				writeError(w, r, switchboard.Errorf(switchboard.CodeUnauthenticated, "unauthenticated"))
 				return
 			}
@@ -129,9 +138,18 @@ func (s *Server) authenticate(rt httpx.Route) http.Handler {
 		if err != nil {
 			if switchboard.ErrorCode(err) == switchboard.CodeUnauthenticated {
 				s.cfg.Logger.Info("authentication failed", "request_id", httpx.RequestIDFrom(r.Context()), "reason", err)
+				if s.failedAuth != nil {
+					s.failedAuth.allow(clientAddr(r))
+				}
 			}
 			writeError(w, r, err)
 			return
+		}
+		if s.perPrincipal != nil {
+			if ok, wait := s.perPrincipal.allow(p.TenantID + "\x00" + p.Subject); !ok {
+				writeRateLimited(w, r, wait, writeError)
+				return
+			}
 		}
 		rt.Handler.ServeHTTP(w, r.WithContext(switchboard.WithPrincipal(r.Context(), p)))
 	})

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"errors"
@@ -60,7 +61,23 @@ type Config struct {
 	ConsoleInsecureCookies bool
 	// ConsoleSessionTTL is the lifetime of a console session; <= 0: console.DefaultSessionTTL.
 	ConsoleSessionTTL time.Duration
+
+	// PrincipalLimit bounds the requests of one principal (API key, JWT subject, access key)
+	// on the API routes; over it they get 429 with Retry-After. Zero: no limit.
+	PrincipalLimit RateLimit
+	// FailedAuthLimit bounds refused credentials per client address; over it the client's
+	// requests get 429 with Retry-After before any credential is checked. Zero: no limit.
+	FailedAuthLimit RateLimit
+	// ReadHeaderTimeout is how long Serve waits for a request's headers; <= 0:
+	// DefaultReadHeaderTimeout. A client dribbling headers is cut off after it.
+	ReadHeaderTimeout time.Duration
 }
+
+// DefaultReadHeaderTimeout is Serve's time limit for reading a request's headers.
+const DefaultReadHeaderTimeout = 5 * time.Second
+
+// MaxHeaderBytes is the most header bytes Serve reads; more gets 431.
+const MaxHeaderBytes = 64 << 10
 
 // Server is the HTTP surface of Switchboard.
 type Server struct {
@@ -71,6 +88,9 @@ type Server struct {
 	metrics  *metrics
 	families []family
 	console  *console.Console // nil when ConsoleOff
+
+	perPrincipal *limiter // nil: no limit
+	failedAuth   *limiter // nil: no limit
 }
 
 // New builds the server and its routes.
@@ -84,6 +104,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, api: api.New(cfg.Service, cfg.BodyLimit), mux: http.NewServeMux()}
 	s.api.SetWebhookVerifier(webhook.VerifyRemembering)
 	s.metrics = newMetrics(cfg.Registry)
+	s.perPrincipal, s.failedAuth = newLimiter(cfg.PrincipalLimit), newLimiter(cfg.FailedAuthLimit)
 	// The vendor compatibility APIs, one line each.
 	s.families = []family{
 		{name: "secmaster", routes: secmaster.New(cfg.Service).Routes()},
@@ -111,11 +132,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cmp.Or(max(s.cfg.ReadHeaderTimeout, 0), DefaultReadHeaderTimeout),
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+// RateLimit is a token bucket: Rate requests per second sustained, Burst at once. A zero Rate
+// turns the limit off.
+type RateLimit struct {
+	Rate  float64
+	Burst int
+}
+
+func (l RateLimit) on() bool { return l.Rate > 0 }
+
+// Default limits of `switchboard serve` (a Config left zero has none, for tests and embedders).
+var (
+	// DefaultFailedAuthLimit bounds refused credentials per client address: a brute force of
+	// keys or tokens gets 429 after the burst, a client with a typo never notices.
+	DefaultFailedAuthLimit = RateLimit{Rate: 10, Burst: 100}
+	// DefaultPrincipalLimit is off: one process answers some 20k req/s per principal on two
+	// cores (switchboard bench), so any default low enough to matter would refuse load a
+	// single integration legitimately sends. Operators set --rate-limit for their traffic.
+	DefaultPrincipalLimit = RateLimit{}
+)
+
+// maxLimiterKeys is how many clients (or principals) a limiter tracks before it forgets
+// those whose buckets are full again; it bounds memory against a flood of addresses.
+const maxLimiterKeys = 1 << 16
+
+// limiter is a set of token buckets, one per key.
+type limiter struct {
+	limit RateLimit
+	mu    sync.Mutex
+	m     map[string]*rate.Limiter
+}
+
+func newLimiter(l RateLimit) *limiter {
+	if !l.on() {
+		return nil
+	}
+	if l.Burst < 1 {
+		l.Burst = max(1, int(math.Ceil(l.Rate)))
+	}
+	return &limiter{limit: l, m: map[string]*rate.Limiter{}}
+}
+
+// bucket returns key's bucket, making it when needed.
+func (l *limiter) bucket(key string, now time.Time) *rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.m[key]
+	if !ok {
+		if len(l.m) >= maxLimiterKeys {
+			l.sweep(now)
+		}
+		b = rate.NewLimiter(rate.Limit(l.limit.Rate), l.limit.Burst)
+		l.m[key] = b
+	}
+	return b
+}
+
+// sweep forgets buckets that are full again (their clients have been quiet long enough that
+// forgetting them changes nothing); if every bucket is in use it forgets them all rather than
+// grow without bound.
+func (l *limiter) sweep(now time.Time) {
+	for k, b := range l.m {
+		if b.TokensAt(now) >= float64(l.limit.Burst) {
+			delete(l.m, k)
+		}
+	}
+	if len(l.m) >= maxLimiterKeys {
+		clear(l.m)
+	}
+}
+
+// allow takes one token of key's bucket. When none is left it reports false and how long
+// until one is.
+func (l *limiter) allow(key string) (bool, time.Duration) {
+	now := time.Now()
+	b := l.bucket(key, now)
+	r := b.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// blocked reports whether key's bucket is empty, without taking a token, and how long until
+// it is not.
+func (l *limiter) blocked(key string) (bool, time.Duration) {
+	now := time.Now()
+	b := l.bucket(key, now)
+	if t := b.TokensAt(now); t < 1 {
+		return true, time.Duration((1 - t) / l.limit.Rate * float64(time.Second))
+	}
+	return false, 0
+}
+
+// clientAddr is the address failed authentications are counted against: the peer's IP.
+// Forwarding headers are not trusted, since any client can send them; behind a proxy every
+// client shares the proxy's bucket (see the --failed-auth-limit help).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// writeRateLimited answers 429 with Retry-After (whole seconds, at least 1) in the route's
+// error shape.
+func writeRateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration, writeError func(http.ResponseWriter, *http.Request, error)) {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeError(w, r, switchboard.Errorf(switchboard.CodeRateLimited, "rate_limited"))
+}
