@@ -132,7 +132,10 @@ func New[T any](begin Begin[T], maxBatch int) *Writer[T] {
 // If ctx is done before the write starts, the write does not run and Do returns ctx's
 // error. Once it has started, Do waits for the batch to end even if ctx is done meanwhile,
 // because the write may still commit: Do never reports a committed write as failed. The
-// wait is bounded by the one batch.
+// wait is bounded by the one batch. When a batch's transaction cannot begin, Do fails with
+// that error for the writes of the batch and for every write queued while it tried: a
+// caller waits for at most one attempt to begin (SQLite's busy timeout), not one per batch
+// ahead of it.
 //
 // fn must not call Do itself (it would wait for its own batch), and must not keep t.
 // A panic in fn is recovered and fails this write alone, with an error wrapping ErrPanic.
@@ -236,7 +239,18 @@ func (w *Writer[T]) run(batch []*request[T]) {
 	ctx := context.Background()
 	b, err := w.begin(ctx)
 	if err != nil {
+		// The writes that queued while begin waited (for a lock another process holds, for
+		// a database that is down) waited for the same thing: a batch of their own would make
+		// them wait as long again, so a caller's wait would grow with the queue. They fail
+		// with the same error; nothing of theirs ran, and a retry may succeed.
+		w.mu.Lock()
+		waited := w.queue
+		w.queue = nil
+		w.mu.Unlock()
 		for _, r := range live {
+			r.answer(err)
+		}
+		for _, r := range waited {
 			r.answer(err)
 		}
 		return

@@ -559,3 +559,65 @@ func TestConcurrentWritesShareBatches(t *testing.T) {
 		t.Errorf("Stats = %d batches, %d writes; want fewer batches than %d writes", batches, writes, goroutines*each)
 	}
 }
+
+// A transaction that cannot begin (the database locked by another process for longer than
+// the busy timeout) fails the writes that queued while it tried, too: they are not made to
+// wait for another attempt each, so a caller's wait is one attempt at most.
+func TestBeginFailureFailsTheWritesThatWaited(t *testing.T) {
+	t.Parallel()
+	db := newFakeDB()
+	errLocked := errors.New("database is locked")
+	var (
+		mu      sync.Mutex
+		begins  int
+		failing = true
+	)
+	entered, unblock := make(chan struct{}, 1), make(chan struct{})
+	begin := func(ctx context.Context) (Batch[*fakeTx], error) {
+		mu.Lock()
+		begins++
+		fail := failing
+		mu.Unlock()
+		if !fail {
+			return db.begin(ctx)
+		}
+		entered <- struct{}{}
+		<-unblock // the busy timeout
+		return nil, errLocked
+	}
+	w := New(begin, 0)
+	t.Cleanup(w.Close)
+
+	first := make(chan error, 1)
+	go func() { first <- w.Do(context.Background(), func(context.Context, *fakeTx) error { return nil }) }()
+	<-entered
+	var waited []<-chan error
+	for i := range 5 {
+		waited = append(waited, submit(t, w, context.Background(), i, nil))
+	}
+	mu.Lock()
+	failing = false // the lock is released just after the attempt gave up
+	mu.Unlock()
+	close(unblock)
+	if err := result(t, first); !errors.Is(err, errLocked) {
+		t.Errorf("the write whose batch could not begin: %v, want %v", err, errLocked)
+	}
+	for i, errc := range waited {
+		if err := result(t, errc); !errors.Is(err, errLocked) {
+			t.Errorf("write %d, queued while the transaction could not begin: %v, want %v", i, err, errLocked)
+		}
+	}
+	mu.Lock()
+	n := begins
+	mu.Unlock()
+	if n != 1 {
+		t.Errorf("begin called %d times for writes that all waited for the one attempt, want 1", n)
+	}
+	// The next write begins afresh and commits.
+	if err := w.Do(context.Background(), func(_ context.Context, tx *fakeTx) error { tx.set("after", 1); return nil }); err != nil {
+		t.Fatalf("write after the lock was released: %v", err)
+	}
+	if _, ok := db.get("after"); !ok {
+		t.Error("the write after the lock was released was not committed")
+	}
+}
