@@ -251,7 +251,7 @@ func TestCanaryCrawl(t *testing.T) {
 		ss.add(s, "rotated webhook signing secret", shownOnce(len(log)-1))
 	}
 
-		// A handler panic with a secret in the panic value: test now runs the panicking checker.
+	// A handler panic with a secret in the panic value: test now runs the panicking checker.
 	if r := do("POST", ws+"/connections/"+bearerID+"/test", token, nil); r.Status != http.StatusInternalServerError {
 		t.Errorf("test now with a panicking checker: %d %s, want 500", r.Status, r.Body)
 	}
