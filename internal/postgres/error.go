@@ -91,11 +91,21 @@ func translate(err error, kind string, kv ...any) error {
 				e.Cause = err
 				return e
 			}
+		case pgErr.Code == "53100": // disk_full: writes fail until space is freed, reads go on
+			e := unavailable(err)
+			e.Message = "storage.full"
+			return e
 		case strings.HasPrefix(pgErr.Code, "08"), // connection_exception
 			pgErr.Code == "57P01", // admin_shutdown
 			pgErr.Code == "57P02", // crash_shutdown
 			pgErr.Code == "57P03", // cannot_connect_now (starting up, in recovery)
-			pgErr.Code == "53300": // too_many_connections
+			// insufficient_resources: out_of_memory, too_many_connections,
+			// configuration_limit_exceeded; the server's trouble, and it passes.
+			strings.HasPrefix(pgErr.Code, "53"),
+			pgErr.Code == "57014", // query_canceled (statement_timeout)
+			pgErr.Code == "55P03", // lock_not_available (lock_timeout)
+			pgErr.Code == "40001", // serialization_failure
+			pgErr.Code == "40P01": // deadlock_detected
 			return unavailable(err)
 		}
 		return switchboard.Internal(err)
