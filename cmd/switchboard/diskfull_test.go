@@ -14,8 +14,9 @@ import (
 )
 
 // Disk full: serve's SQLite data dir is on an 8 MiB tmpfs, which a filler file then fills
-// to the last byte. Writes must fail with a clear answer (507 with code 5070, or 503 with
-// code 5030 and Retry-After; never a bare 500), reads keep working, and once the filler is
+// to the last byte. Writes must fail with a clear answer (503 with code 5030, Retry-After and
+// the message that the storage is full — or 507/5070, should the API ever get a code of its
+// own for it; never a bare 500), reads keep working, and once the filler is
 // deleted writes succeed again; afterwards PRAGMA integrity_check is ok. Mounting needs root:
 // the test skips without it, and fails in CI when it runs as root but cannot mount.
 func TestDiskFullSQLite(t *testing.T) {
@@ -81,6 +82,10 @@ func TestDiskFullSQLite(t *testing.T) {
 			r.status == http.StatusServiceUnavailable && r.code() == "5030" && r.header.Get("Retry-After") != "":
 			refused++
 			statuses[fmt.Sprintf("%d/%s", r.status, r.code())]++
+			// Not the generic "unavailable": the message says what to do about it.
+			if msg, _ := r.json()["message"].(string); !strings.Contains(msg, "storage is full") {
+				t.Errorf("create with the disk full: message %q does not say the storage is full", msg)
+			}
 		default:
 			t.Fatalf("create with the disk full: %s, want 507/5070 or 503/5030 with Retry-After", r.describe())
 		}

@@ -91,8 +91,11 @@ func (s *Store) fail(err error) error {
 		return nf
 	default:
 		switch code & 0xff {
+		case sqlite3.SQLITE_FULL:
+			// The disk is full: writes fail until space is freed; reads go on.
+			return &sb.Error{Code: sb.CodeUnavailable, Message: "storage.full", Cause: err}
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
-			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_INTERRUPT:
+			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_INTERRUPT:
 			return &sb.Error{Code: sb.CodeUnavailable, Message: "unavailable", Cause: err}
 		}
 	}
