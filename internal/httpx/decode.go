@@ -29,6 +29,9 @@ const DefaultBodyLimit = 1 << 20
 //   - 4000 field.unknown {Field}: a field dst doesn't have, with detail reason "unknown"
 //   - 4000 field.type {Field}: a field of the wrong JSON type, named by its dotted path,
 //     with detail reason "type"
+//   - 4000 field.duplicate {Field}: a key repeated in one object (exactly, or in another
+//     case at the top level, which encoding/json would match to the same field), with detail
+//     reason "duplicate"
 //
 // An error a field's own UnmarshalJSON returns is passed through when it is an *Error, else
 // reported as a generic 4000.
@@ -63,7 +66,8 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) er
 	return decode(body, dst)
 }
 
-// decode unmarshals exactly one JSON value from body into dst, rejecting unknown fields.
+// decode unmarshals exactly one JSON value from body into dst, rejecting unknown fields and
+// repeated keys.
 func decode(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -73,7 +77,7 @@ func decode(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) != 0 {
 		return switchboard.Errorf(switchboard.CodeInvalid, "body.malformed")
 	}
-	return nil
+	return checkDuplicateKeys(body)
 }
 
 // decodeError translates an encoding/json error. encoding/json reports an unknown field only
