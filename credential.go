@@ -44,4 +44,7 @@ type Credential struct {
 	CreatedBy   string
 	UpdatedBy   string
 	Revision    int64
+	// Unreadable is set by the service's list when Sealed could not be opened (a corrupt row,
+	// or one sealed under a key that is gone); Data is then empty. Never stored.
+	Unreadable bool
 }

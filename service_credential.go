@@ -195,7 +195,8 @@ func (s *Service) ListCredentials(ctx context.Context, wsID string, page Page) (
 	items, next := pageOf(list, page.Limit, func(c *Credential) string { return c.ID })
 	for _, c := range items {
 		if c.Data, err = s.openMap(ctx, ws.ID, c.ID, "data", c.Sealed); err != nil {
-			c.Data = map[string]Secret{}
+			// One bad row does not fail the list; it is flagged, not shown as empty.
+			c.Data, c.Unreadable = map[string]Secret{}, true
 		}
 	}
 	return items, next, nil

@@ -106,6 +106,7 @@ type credentialJSON struct {
 	CreatedBy   string                   `json:"created_by"`
 	UpdatedBy   string                   `json:"updated_by"`
 	Revision    int64                    `json:"revision"`
+	Unreadable  bool                     `json:"unreadable,omitempty"`
 }
 
 // credentialOut renders a credential; its values are masked unless reveal is set.
@@ -121,7 +122,7 @@ func credentialOut(c *switchboard.Credential, reveal bool) credentialJSON {
 	return credentialJSON{
 		ID: c.ID, WorkspaceID: c.WorkspaceID, Name: c.Name, Type: string(c.Type), Data: data,
 		ExternalRef: c.ExternalRef, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy, Revision: c.Revision,
+		CreatedBy: c.CreatedBy, UpdatedBy: c.UpdatedBy, Revision: c.Revision, Unreadable: c.Unreadable,
 	}
 }
 

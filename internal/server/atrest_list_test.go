@@ -115,3 +115,60 @@ func TestAtRestOneCorruptRowInAList(t *testing.T) {
 		})
 	}
 }
+
+// The same for reusable credentials: one corrupt credential in 100 is listed flagged
+// "unreadable" with empty data (it was shown as an empty credential before), the others as
+// usual.
+func TestAtRestOneCorruptCredentialInAList(t *testing.T) {
+	for _, d := range testenv.Drivers {
+		t.Run(d, func(t *testing.T) {
+			e := testenv.New(t, d)
+			raw := openRaw(t, e)
+			const n = 100
+			ids := make([]string, n)
+			for i := range n {
+				r := e.Do(t, "POST", wsPath+"/credentials", e.OwnerKey, map[string]any{
+					"name": fmt.Sprintf("cred-%03d", i), "type": "api_key",
+					"data": map[string]string{"api_key": fmt.Sprintf("api-key-%03d-abcdefgh", i)},
+				})
+				if r.Status != http.StatusCreated {
+					t.Fatalf("create %d: %d %s", i, r.Status, r.Body)
+				}
+				ids[i] = r.Map(t)["id"].(string)
+			}
+			bad := ids[63]
+			b := raw.blob(t, `SELECT sealed FROM credentials WHERE id = ?`, bad)
+			b[len(b)-1] ^= 0x80
+			raw.exec(t, `UPDATE credentials SET sealed = ? WHERE id = ?`, b, bad)
+
+			r := e.Do(t, "GET", wsPath+"/credentials?page_size=100", e.OwnerKey, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("list: %d %s", r.Status, r.Body)
+			}
+			var body struct {
+				Items []struct {
+					ID         string         `json:"id"`
+					Data       map[string]any `json:"data"`
+					Unreadable bool           `json:"unreadable"`
+				} `json:"items"`
+			}
+			r.JSON(t, &body)
+			normal, flagged := 0, 0
+			for _, it := range body.Items {
+				switch {
+				case it.ID == bad && it.Unreadable && len(it.Data) == 0:
+					flagged++
+				case it.ID != bad && !it.Unreadable && it.Data["api_key"] == "****efgh":
+					normal++
+				default:
+					t.Errorf("credential %s rendered as unreadable=%v data=%v", it.ID, it.Unreadable, it.Data)
+				}
+			}
+			if len(body.Items) != n || normal != n-1 || flagged != 1 {
+				t.Errorf("%d rows, %d normal, %d flagged; want %d, %d, 1", len(body.Items), normal, flagged, n, n-1)
+			}
+			t.Logf("FIGURE corrupt_row_list[credentials]=%d rows=%d normal=%d flagged=%d", r.Status, len(body.Items), normal, flagged)
+			wantNoPanic(t, e)
+		})
+	}
+}
