@@ -361,6 +361,11 @@ func (c *Console) rotateForm(q *req) error {
 }
 
 func (c *Console) rotate(q *req) error {
+	// Before the form is read, as for the GET: a viewer is told it may not, not that its
+	// form is empty.
+	if err := q.needEditor(); err != nil {
+		return err
+	}
 	d, err := c.rotateData(q)
 	if err != nil {
 		return err
