@@ -166,6 +166,11 @@ var securityHeaders = map[string]string{
 }
 
 // secure sets the security headers on every response of next, before it writes anything.
+// Secure wraps next so that its responses carry the console's security headers (CSP with
+// frame-ancestors 'none', X-Frame-Options DENY, ...). The server puts it in front of its mux
+// for paths under /console, so the redirects the mux answers itself carry them too.
+func (c *Console) Secure(next http.Handler) http.Handler { return c.secure(next) }
+
 func (c *Console) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 
@@ -159,6 +160,10 @@ func safeNext(next string) string {
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	// http.Redirect cleans the path: judge the path it will send ("/console/../x" is "/x").
+	if clean := path.Clean(u.Path); clean != "/console" && !strings.HasPrefix(clean, "/console/") {
 		return ""
 	}
 	// Drop lang from what we go back to: the cookie now holds the choice.
