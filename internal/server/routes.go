@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -61,6 +62,23 @@ func (s *Server) routes() {
 		}))
 	}
 	s.mux.Handle("/", http.HandlerFunc(s.unmatched))
+}
+
+// consoleHeaders gives every response under /console the console's security headers,
+// including the redirects http.ServeMux answers itself (/console to /console/, an unclean
+// path to its clean form) before any console handler runs.
+func (s *Server) consoleHeaders(next http.Handler) http.Handler {
+	if s.console == nil {
+		return next
+	}
+	secured := s.console.Secure(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, "/console/") {
+			secured.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Routes lists every mounted route.

@@ -120,7 +120,7 @@ func New(cfg Config) *Server {
 		})
 	}
 	s.routes()
-	s.handler = s.middleware(s.mux)
+	s.handler = s.middleware(s.consoleHeaders(s.mux))
 	return s
 }
 
