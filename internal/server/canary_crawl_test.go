@@ -128,12 +128,21 @@ func (panickyChecker) Check(_ context.Context, _ *switchboard.ConnectorVersion, 
 }
 
 func TestCanaryCrawl(t *testing.T) {
+	total := 0
+	for _, d := range testenv.Drivers {
+		t.Run(d, func(t *testing.T) { total += canaryCrawl(t, d) })
+	}
+	t.Logf("FIGURE canary_occurrences=%d", total)
+}
+
+// canaryCrawl runs the crawl on driver d and returns the secrets' occurrences found.
+func canaryCrawl(t *testing.T, d string) int {
 	global := &lockedBuffer{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(global, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
-	e := testenv.New(t, "sqlite")
+	e := testenv.New(t, d)
 	e.Service.SetHealthChecker(panickyChecker{})
 	ss := newSecretSet()
 	var log []exchange
@@ -249,6 +258,52 @@ func TestCanaryCrawl(t *testing.T) {
 	rot := want(200, "POST", ws+"/webhook-endpoints/"+hookID+"/rotate-secret", nil)
 	if s, ok := rot["secret"].(string); ok {
 		ss.add(s, "rotated webhook signing secret", shownOnce(len(log)-1))
+	}
+
+	// The vendor families' own creates and updates, with secrets in their secret fields, and
+	// their validation errors with secrets next to the field in error.
+	want(201, "POST", ws+"/connectors", map[string]any{"key": "my-api", "name": "My API", "version": "1", "schema": map[string]any{"type": "object"}})
+	fam := []struct {
+		method, path string
+		body         any
+		ok           bool
+	}{
+		{"POST", "/web/v1/workspaces/default/slash/connections", map[string]any{"connectionName": "bank-compat",
+			"partnerEndpoint": "https://partner.example.com/api", "slashApiBaseUrl": "https://api.slash.com",
+			"slashApiKey": canary("slash compat slashApiKey"), "slashAccountId": canary("slash compat slashAccountId"),
+			"slashWebhookSecret": canary("slash compat slashWebhookSecret")}, true},
+		{"POST", "/web/v1/workspaces/default/slash/connections", map[string]any{"connectionName": "",
+			"partnerEndpoint": "not a url", "slashApiKey": canary("slash compat key, invalid body"), "slashWebhookSecret": 42}, false},
+		{"POST", "/unified/connection", map[string]any{"auth": map[string]any{"token": canary("unified auth.token")},
+			"categories": []string{"crm"}, "environment": "Production", "external_xref": "crawl", "integration_type": "hubspot",
+			"permissions": []string{"crm_contact_read"}}, true},
+		{"POST", "/unified/connection", map[string]any{"auth": map[string]any{"token": canary("unified token, invalid body"), "secret": canary("unified unknown auth field")},
+			"integration_type": "no-such-integration"}, false},
+		{"POST", "/api/connect/v1/o/default/connectors/my-api/connections", map[string]any{"name": "crawl-versori", "variables": []any{},
+			"credentials": map[string]any{"action": []any{map[string]any{
+				"authSchemeConfig": map[string]any{"id": "01K", "description": "key", "schemeType": "api-key", "name": "X-Key", "in": "header"},
+				"credential":       map[string]any{"name": "crawl-versori", "type": "string", "data": map[string]any{"value": canary("versori string credential")}},
+			}}}}, true},
+		{"POST", "/api/connect/v1/o/default/connectors/my-api/connections", map[string]any{"name": "crawl-versori-bad", "variables": []any{},
+			"credentials": map[string]any{"action": []any{map[string]any{
+				"authSchemeConfig": map[string]any{"id": "01K", "schemeType": "nope"},
+				"credential":       map[string]any{"name": "x", "type": "basic-auth", "data": map[string]any{"username": 7, "password": canary("versori password, invalid body")}},
+			}}}}, false},
+		{"POST", "/v1/default/workspaces/default/soc/assetcredentials", map[string]any{"name": "crawl-asset", "description": "crawl",
+			"component_id": "ad93ecc6-1723-4c2c-9976-9eb0182c2d18", "component_version_id": "33fd1b37-1f39-4230-86c6-2d119e9f4fac",
+			"config": `{"kafkaAddr":"10.0.0.2:9092","userName":"sb","password":"` + canary("secmaster config password") + `"}`}, true},
+		{"POST", "/v1/default/workspaces/default/soc/assetcredentials", map[string]any{"name": "crawl-asset-2",
+			"component_id": "ad93ecc6-1723-4c2c-9976-9eb0182c2d18", "component_version_id": "33fd1b37-1f39-4230-86c6-2d119e9f4fac",
+			"config": `{"kafkaAddr":"a","userName":"sb","password":"` + canary("secmaster password next to unknown field") + `","bogus":"` + canary("secmaster unknown config field") + `"}`}, false},
+		{"POST", "/v1/default/workspaces/default/soc/assetcredentials", map[string]any{"name": "crawl-asset-3",
+			"component_id": "ad93ecc6-1723-4c2c-9976-9eb0182c2d18", "component_version_id": "33fd1b37-1f39-4230-86c6-2d119e9f4fac",
+			"config": `{"kafkaAddr":"a","password":"` + canary("secmaster config password in malformed JSON") + `"`}, false},
+	}
+	for _, f := range fam {
+		r := do(f.method, f.path, token, f.body)
+		if ok := r.Status < 300; ok != f.ok {
+			t.Errorf("%s %s: %d %.300s, want success %v", f.method, f.path, r.Status, r.Body, f.ok)
+		}
 	}
 
 	// A handler panic with a secret in the panic value: test now runs the panicking checker.
@@ -483,7 +538,8 @@ func TestCanaryCrawl(t *testing.T) {
 		statuses[fmt.Sprint(x.status)]++
 	}
 	t.Logf("statuses: %v", statuses)
-	t.Logf("FIGURE canary_occurrences=%d", occurrences)
+	t.Logf("FIGURE canary_occurrences_%s=%d", d, occurrences)
+	return occurrences
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
