@@ -120,13 +120,27 @@ func statusOf(doc []byte) string {
 type compatFixture struct {
 	params map[string]string
 	bodies map[string]func(uniq string) map[string]any
+	auth0  map[string]string // the Auth0 routes' {id} (organization) and {connection_id}
+	ids    []string          // every id made, for leak checks
 }
 
 func newCompatFixture(t *testing.T, e *testenv.Env) compatFixture {
 	t.Helper()
+	return newCompatFixtureIn(t, e, "default", e.OwnerKey)
+}
+
+// newCompatFixtureIn makes one object of every vendor family in workspace ws, as token (a
+// principal acting in ws: Unified.to and Auth0 take the workspace from the key).
+func newCompatFixtureIn(t *testing.T, e *testenv.Env, ws, token string) compatFixture {
+	t.Helper()
 	must := func(method, path string, body string, want int) map[string]any {
 		t.Helper()
-		r := e.Do(t, method, path, e.OwnerKey, body)
+		if rest, ok := strings.CutPrefix(path, "/v1/default/workspaces/default/"); ok {
+			path = "/v1/default/workspaces/" + ws + "/" + rest // project = the tenant, "default"
+		} else {
+			path = strings.ReplaceAll(path, "/default/", "/"+ws+"/")
+		}
+		r := e.Do(t, method, path, token, body)
 		if r.Status != want {
 			t.Fatalf("fixture %s %s: %d %s", method, path, r.Status, r.Body)
 		}
@@ -189,12 +203,15 @@ func newCompatFixture(t *testing.T, e *testenv.Env) compatFixture {
 	}
 	vconnID := idOf(vconn, "id")
 	sconnID := idOf(sconn, "connectionBizId", "data.connectionBizId", "id")
+	orgID := idOf(org, "id")
 	return compatFixture{
 		params: map[string]string{
-			"project_id": "default", "workspace_id": "default", "asset_id": idOf(asset, "asset.id", "id"), "component_id": "x",
-			"organisation_id": "default", "connector_id": "mass-api", "connection_id": idOf(vconn, "id"), "credential_id": vcred,
-			"workspaceId": "default", "connectionBizId": sconnID, "id": idOf(uconn, "id"),
+			"project_id": "default", "workspace_id": ws, "asset_id": idOf(asset, "asset.id", "id"), "component_id": "x",
+			"organisation_id": ws, "connector_id": "mass-api", "connection_id": idOf(vconn, "id"), "credential_id": vcred,
+			"workspaceId": ws, "connectionBizId": sconnID, "id": idOf(uconn, "id"),
 		},
+		auth0: map[string]string{"id": orgID, "connection_id": idOf(nconn, "id")},
+		ids:   []string{idOf(asset, "asset.id", "id"), vconnID, vcred, sconnID, idOf(uconn, "id"), orgID, idOf(nconn, "id")},
 		bodies: map[string]func(string) map[string]any{
 			"secmaster POST /v1/{project_id}/workspaces/{workspace_id}/soc/assetcredentials":           secmaster,
 			"secmaster PUT /v1/{project_id}/workspaces/{workspace_id}/soc/assetcredentials/{asset_id}": secmaster,
