@@ -250,7 +250,7 @@ func TestBOLA(t *testing.T) {
 					}
 				}
 				t.Run(pr.name, func(t *testing.T) {
-					n := 0
+					n, crossSuccesses := 0, 0
 					for _, rt := range routes {
 						if rt.Public {
 							continue
@@ -329,12 +329,16 @@ func TestBOLA(t *testing.T) {
 							r := e.Do(t, rt.Method, path, tok, body)
 							n++
 							if r.Status != http.StatusNotFound || errCode(r) != "4040" {
+								if r.Status < 300 {
+									crossSuccesses++
+								}
 								t.Errorf("%s %s (route %s): %d %s, want 404 4040", rt.Method, path, rt.Path, r.Status, r.Body)
 							}
 							noLeak(t, rt.Method+" "+path, r)
 						}
 					}
 					t.Logf("%d requests with foreign ids", n)
+					t.Logf("FIGURE bola_native_cross_workspace_successes=%d", crossSuccesses)
 					if n < 20 {
 						t.Errorf("walked only %d requests with B's ids; the route list looks wrong", n)
 					}
@@ -546,6 +550,7 @@ func TestRoleMatrix(t *testing.T) {
 				}
 			}
 			t.Logf("%d requests checked, %d mismatches", checked, mismatches)
+			t.Logf("FIGURE role_route_mismatches=%d", mismatches)
 		})
 	}
 }
@@ -589,11 +594,22 @@ func TestUnauthenticated(t *testing.T) {
 				}
 			}
 			slices.Sort(public)
+			// Issue 7 asks for health, readiness and the published keys only. The exceptions,
+			// kept on purpose:
+			//   - /connect/{token} and /connect/callback: the OAuth2 connect link and the
+			//     provider's redirect; the link's token and the callback's state are the
+			//     credentials (a browser arrives there without a bearer).
+			//   - /metrics: Prometheus text with route patterns (never raw paths, so no ids),
+			//     methods, statuses, latencies and store write counters; no tenant, workspace or
+			//     secret (the canary crawl checks it). Scrapers are deployed per replica on the
+			//     private network; docs/deploy.md keeps it off the public proxy.
+			//   - /openapi.json: the API's description, the same document the repository ships.
 			want := []string{"GET " + server.SecureChannelPath, "GET /connect/callback", "GET /connect/{token}",
 				"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz"}
 			if diff := cmp.Diff(want, public); diff != "" {
 				t.Errorf("public routes (-want +got):\n%s", diff)
 			}
+			t.Logf("FIGURE unauthenticated_routes=%d", len(public))
 		})
 	}
 }
