@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -410,4 +412,49 @@ func rssBytes(t testing.TB) uint64 {
 	f := strings.Fields(string(raw))
 	pages, _ := strconv.ParseUint(f[1], 10, 64)
 	return pages * uint64(os.Getpagesize())
+}
+
+// TestSignInLimit: the console's sign-in form, which takes an API key, is under the same
+// failed-auth limit as the API: guessing keys there gets 429 after the burst.
+func TestSignInLimit(t *testing.T) {
+	e := testenv.New(t, "sqlite")
+	const burst = 5
+	base := serveEnv(t, e, server.Config{FailedAuthLimit: server.RateLimit{Rate: 0.5, Burst: burst}})
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(base + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfField.FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the sign-in page")
+	}
+	refused, limited := 0, 0
+	for i := range 3 * burst {
+		resp, err := c.PostForm(base+"/console/login", url.Values{"csrf": {string(m[1])}, "api_key": {switchboard.APIKeyPrefix + fmt.Sprintf("%052d", i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+			if limited == 0 {
+				refused++
+			}
+		case http.StatusTooManyRequests:
+			limited++
+			if resp.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("sign-in with a wrong key: %d", resp.StatusCode)
+		}
+	}
+	if refused != burst || limited != 2*burst {
+		t.Errorf("%d wrong keys refused 401, then %d limited; want %d then %d", refused, limited, burst, 2*burst)
+	}
+	t.Logf("FIGURE console_signin_attempts_before_429=%d", refused)
 }

@@ -125,3 +125,26 @@ func writeRateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	writeError(w, r, switchboard.Errorf(switchboard.CodeRateLimited, "rate_limited"))
 }
+
+// limitSignIn puts a sign-in form (the console's POST /console/login, which takes an API key
+// or a JWT) under the failed-auth limit too: otherwise it would be a way around it for anyone
+// guessing keys. A 401 from h counts as a failure; a blocked client gets 429 with Retry-After
+// in plain text, the form's own page being of no use to a script.
+func (s *Server) limitSignIn(h http.Handler) http.Handler {
+	if s.failedAuth == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := clientAddr(r)
+		if blocked, wait := s.failedAuth.blocked(addr); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+			http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		if sw.status == http.StatusUnauthorized {
+			s.failedAuth.allow(addr)
+		}
+	})
+}

@@ -54,7 +54,11 @@ func (s *Server) routes() {
 	if s.console != nil {
 		// The console checks its own session cookie (and CSRF token) in place of a bearer.
 		for _, rt := range s.console.Routes() {
-			s.handle(rt.Method, rt.Path, rt.Handler, rt.Public)
+			h := rt.Handler
+			if rt.Method == "POST" && rt.Path == "/console/login" {
+				h = s.limitSignIn(h)
+			}
+			s.handle(rt.Method, rt.Path, h, rt.Public)
 		}
 		// Anything else under /console/ gets the console's HTML 404 or 405, not a JSON one.
 		s.mux.Handle("/console/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
