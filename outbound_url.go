@@ -1,9 +1,11 @@
 package switchboard
 
 import (
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -93,6 +95,34 @@ func checkHostName(host string) error {
 	}
 	if len(last) > 2 && last[:2] == "0x" && strings.Trim(last[2:], "0123456789abcdef") == "" {
 		return errors.New("numeric host")
+	}
+	return nil
+}
+
+// leadingConfigRef matches a health check URL that starts with a config field's value
+// ("{{config.base_url}}/health"): that field is where the check's host comes from.
+var leadingConfigRef = regexp.MustCompile(`^\{\{\s*config\.([A-Za-z0-9_-]+)\s*\}\}`)
+
+// checkHealthURLConfig refuses, when v's http health check URL starts with a config field,
+// a value of that field that CheckOutboundURL refuses: the check would call it later. Values
+// that are secrets or absent (the schema default) are left to the dial-time guard.
+func checkHealthURLConfig(v *ConnectorVersion, config map[string]any) error {
+	if v == nil || len(v.HealthCheck) == 0 {
+		return nil
+	}
+	var hc struct {
+		Type string `json:"type"`
+		URL  string `json:"url"`
+	}
+	if json.Unmarshal(v.HealthCheck, &hc) != nil || hc.Type != "http" {
+		return nil
+	}
+	m := leadingConfigRef.FindStringSubmatch(hc.URL)
+	if m == nil {
+		return nil
+	}
+	if s, ok := config[m[1]].(string); ok && CheckOutboundURL(s) != nil {
+		return Invalid("config."+m[1], "http_url")
 	}
 	return nil
 }

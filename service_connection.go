@@ -129,6 +129,9 @@ func applyConfig(cs *configSchema, c *Connection, full map[string]any, external 
 	if err := cs.check("config", full, external); err != nil {
 		return err
 	}
+	if err := checkHealthURLConfig(cs.version, full); err != nil {
+		return err
+	}
 	c.Config = make(map[string]any, len(full))
 	c.Secrets = make(map[string]Secret)
 	for k, v := range full {

@@ -8,7 +8,8 @@ import (
 )
 
 // TestSSRFURLsRefusedAtCreate: the URLs Switchboard calls later (webhook endpoints, a
-// connector's OAuth token and authorize endpoints) are refused with 400 when their host is
+// connector's OAuth token and authorize endpoints and health check URL, a connection's config
+// value its health check URL starts with) are refused with 400 when their host is
 // spelled so that parsers disagree or it names localhost, on create and on update.
 func TestSSRFURLsRefusedAtCreate(t *testing.T) {
 	e := testenv.New(t, "sqlite")
@@ -34,6 +35,12 @@ func TestSSRFURLsRefusedAtCreate(t *testing.T) {
 	if r.Status != http.StatusCreated {
 		t.Fatalf("positive control (connector): %d %s", r.Status, r.Body)
 	}
+	r = e.Do(t, "POST", ws+"/connections", e.OwnerKey, map[string]any{"connector_id": "http-bearer", "connection_name": "ssrf-ok",
+		"config": map[string]any{"base_url": "https://api.example.com/v1", "token": "tok-0123456789"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("positive control (connection): %d %s", r.Status, r.Body)
+	}
+	conn := r.Map(t)["id"].(string)
 	for i, u := range tricks {
 		if r := e.Do(t, "POST", ws+"/webhook-endpoints", e.OwnerKey, map[string]any{"url": u}); r.Status != http.StatusBadRequest {
 			accepted++
@@ -59,6 +66,18 @@ func TestSSRFURLsRefusedAtCreate(t *testing.T) {
 				t.Errorf("connector %s %q: %d %s", field, https, r.Status, r.Body)
 			}
 		}
+		// A connection's config value the connector's health check URL starts with.
+		r = e.Do(t, "POST", ws+"/connections", e.OwnerKey, map[string]any{"connector_id": "http-bearer",
+			"connection_name": "ssrf-" + string(rune('a'+i)), "config": map[string]any{"base_url": u, "token": "tok-0123456789"}})
+		if r.Status != http.StatusBadRequest {
+			accepted++
+			t.Errorf("connection base_url %q: %d %s", u, r.Status, r.Body)
+		}
+		r = e.Do(t, "PATCH", ws+"/connections/"+conn, e.OwnerKey, map[string]any{"config": map[string]any{"base_url": u}})
+		if r.Status != http.StatusBadRequest {
+			accepted++
+			t.Errorf("connection base_url update %q: %d %s", u, r.Status, r.Body)
+		}
 		r = e.Do(t, "POST", ws+"/connectors", e.OwnerKey, map[string]any{
 			"key": "ssrf-h" + string(rune('a'+i)), "schema": map[string]any{"type": "object"},
 			"health_check": map[string]any{"type": "http", "method": "GET", "url": u, "expect_status": []int{200}},
@@ -68,5 +87,5 @@ func TestSSRFURLsRefusedAtCreate(t *testing.T) {
 			t.Errorf("connector health_check url %q: %d %s", u, r.Status, r.Body)
 		}
 	}
-	t.Logf("FIGURE ssrf_create_tricks_accepted=%d (of %d attempts)", accepted, len(tricks)*5)
+	t.Logf("FIGURE ssrf_create_tricks_accepted=%d (of %d attempts)", accepted, len(tricks)*7)
 }
