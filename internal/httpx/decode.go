@@ -100,7 +100,7 @@ func decodeError(err error) error {
 	}
 	if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
 		name = strings.TrimSuffix(name, `"`)
-		e := switchboard.Invalid(clip(name, 100), "unknown")
+		e := switchboard.Invalid(fieldName(name), "unknown")
 		e.Cause = err
 		return e
 	}
@@ -119,6 +119,15 @@ func isJSON(ct string) bool {
 		return false
 	}
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// fieldName is a client's JSON key as the field of an error: clipped, and the empty key (or
+// one of control characters only) spelled "" so the field and its message still name it.
+func fieldName(key string) string {
+	if f := clip(key, 100); f != "" {
+		return f
+	}
+	return `""`
 }
 
 // clip bounds client text echoed in a message: at most n bytes, valid UTF-8, no control

@@ -79,7 +79,7 @@ func duplicateKey(body []byte) (string, bool) {
 // checkDuplicateKeys refuses a body with a repeated object key: 4000 field.duplicate {Field}.
 func checkDuplicateKeys(body []byte) error {
 	if k, ok := duplicateKey(body); ok {
-		return switchboard.Invalid(clip(k, 100), "duplicate")
+		return switchboard.Invalid(fieldName(k), "duplicate")
 	}
 	return nil
 }

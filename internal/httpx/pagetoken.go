@@ -31,8 +31,10 @@ func DecodePageToken(s string) (string, error) {
 	if len(s) > maxPageToken {
 		return "", invalidPageToken()
 	}
+	// The decoder skips CR and LF and ignores the padding bits; re-encoding refuses those
+	// spellings too, so one id has exactly one token.
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != s {
 		return "", invalidPageToken()
 	}
 	id, ok := strings.CutPrefix(string(b), pageTokenVersion)
