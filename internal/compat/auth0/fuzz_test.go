@@ -12,11 +12,11 @@ import (
 
 // The operations of FuzzAuth0Request, chosen by its first argument.
 const (
-	aCreateOrg = iota // POST /api/v2/organizations, body fuzzed
-	aAdd              // POST .../organizations/{id}/connections, body fuzzed
-	aUpdate           // PATCH .../connections/{connection_id}, body fuzzed
-	aList             // GET .../connections?s (page, per_page, include_totals, is_enabled)
-	aListEnabled      // GET .../enabled_connections?s
+	aCreateOrg   = iota // POST /api/v2/organizations, body fuzzed
+	aAdd                // POST .../organizations/{id}/connections, body fuzzed
+	aUpdate             // PATCH .../connections/{connection_id}, body fuzzed
+	aList               // GET .../connections?s (page, per_page, include_totals, is_enabled)
+	aListEnabled        // GET .../enabled_connections?s
 	aOps
 )
 
