@@ -32,6 +32,7 @@ type outageLoad struct {
 	results []loadResult
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	client  *http.Client
 }
 
 func startOutageLoad(t *testing.T, base, owner string, ids []string) *outageLoad {
@@ -40,6 +41,7 @@ func startOutageLoad(t *testing.T, base, owner string, ids []string) *outageLoad
 	l := &outageLoad{cancel: cancel}
 	// Three times the bound: a request slower than the bound is reported with its duration.
 	c := httpClient(3 * hungBound)
+	l.client = c
 	coll := base + "/v1/workspaces/default/connections"
 	// Two readers and two writers: a write waiting for the database does not hold up the
 	// reads, so the test sees whether reads are answered meanwhile.
@@ -88,6 +90,7 @@ func startOutageLoad(t *testing.T, base, owner string, ids []string) *outageLoad
 func (l *outageLoad) stop() []loadResult {
 	l.cancel()
 	l.wg.Wait()
+	l.client.CloseIdleConnections()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.results
@@ -161,6 +164,25 @@ func judgeOutage(t *testing.T, results []loadResult, from, to, since time.Time) 
 	return v
 }
 
+// settledGoroutines checks that once the load has stopped (and its connections closed) the
+// server runs no more goroutines than before the outage, give or take a few: nothing is left
+// stuck on the database that went away.
+func settledGoroutines(t *testing.T, p *proc, name string, before int) {
+	t.Helper()
+	var after int
+	for range 20 { // connections closing and pool members going idle take a moment
+		if after = p.goroutines(); after <= before+5 {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	figure(t, name+"_goroutines_before", before)
+	figure(t, name+"_goroutines_after", after)
+	if after > before+5 {
+		t.Errorf("%d goroutines after the outage, %d before", after, before)
+	}
+}
+
 // seedConnections creates n connections to read and update during an outage.
 func seedConnections(t *testing.T, p *proc, owner string, n int) []string {
 	t.Helper()
@@ -179,9 +201,10 @@ func TestOutagePostgresStopped(t *testing.T) {
 	pg := newPGCluster(t)
 	outage := 10 * time.Second
 	b := &backend{driver: "postgres", dataDir: filepath.Join(t.TempDir(), "data"), dsn: pg.DSN()}
-	p := serveQuiet(t, b)
+	p := serveQuiet(t, b, "--debug-addr", "127.0.0.1:0")
 	owner := parseBootstrap(t, p.stderr.String()).key
 	ids := seedConnections(t, p, owner, 10)
+	before := p.goroutines()
 
 	load := startOutageLoad(t, p.base, owner, ids)
 	time.Sleep(time.Second)
@@ -227,6 +250,7 @@ func TestOutagePostgresStopped(t *testing.T) {
 	figure(t, "pg_outage_hung_requests", v.hung+v.transport)
 	figure(t, "pg_outage_slowest_request_ms", v.maxElapsed.Milliseconds())
 	figure(t, "pg_recovery_seconds", fmt.Sprintf("%.2f", v.firstWriteOKAfter.Sub(back).Seconds()))
+	settledGoroutines(t, p, "pg_outage", before)
 	// And the server is as good as before: a new connection reads back.
 	id := p.createConnection(owner, "default", "after-the-outage", "tok-after")
 	if got := p.secretOf(owner, "default", id); got != "tok-after" {
@@ -245,9 +269,10 @@ func TestOutageSQLiteLocked(t *testing.T) {
 	subprocessOnly(t)
 	held := 7 * time.Second // longer than busy_timeout, so writes do give up
 	b := newBackend(t, "sqlite")
-	p := serveQuiet(t, b)
+	p := serveQuiet(t, b, "--debug-addr", "127.0.0.1:0")
 	owner := parseBootstrap(t, p.stderr.String()).key
 	ids := seedConnections(t, p, owner, 10)
+	before := p.goroutines()
 
 	db, err := sql.Open("sqlite", filepath.Join(b.dataDir, "switchboard.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -293,6 +318,7 @@ func TestOutageSQLiteLocked(t *testing.T) {
 	figure(t, "sqlite_lock_slowest_request_ms", v.maxElapsed.Milliseconds())
 	figure(t, "sqlite_lock_reads_ok_while_locked", fmt.Sprintf("%d/%d", v.readsOKDuringOutage, v.readsDuringOutage))
 	figure(t, "sqlite_lock_recovery_seconds", fmt.Sprintf("%.2f", v.firstWriteOKAfter.Sub(released).Seconds()))
+	settledGoroutines(t, p, "sqlite_lock", before)
 	p.stop()
 	if got := integrityCheck(t, filepath.Join(b.dataDir, "switchboard.db")); got != "ok" {
 		t.Errorf("integrity_check after the lock: %s", got)

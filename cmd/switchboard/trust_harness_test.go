@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,25 @@ var quiet = []string{"--health-interval", "0", "--refresh-interval", "0", "--web
 func serveQuiet(t *testing.T, b *backend, extra ...string) *proc {
 	t.Helper()
 	return startServe(t, nil, append(append(b.flags(), quiet...), extra...)...)
+}
+
+var debugAddr = regexp.MustCompile(`msg="debug listener \(pprof\)" addr=(\S+)`)
+
+// goroutines returns how many goroutines a serve started with --debug-addr runs, from its
+// pprof listener.
+func (p *proc) goroutines() int {
+	p.t.Helper()
+	m := debugAddr.FindStringSubmatch(p.stderr.String())
+	if m == nil {
+		p.t.Fatal("serve was not started with --debug-addr")
+	}
+	r := doURL(p.t, "GET", "http://"+m[1]+"/debug/pprof/goroutine?debug=1", "", nil).expect(p.t, http.StatusOK, "goroutine profile")
+	first, _, _ := strings.Cut(string(r.body), "\n")
+	n, err := strconv.Atoi(strings.TrimPrefix(first, "goroutine profile: total "))
+	if err != nil {
+		p.t.Fatalf("goroutine profile: %q", first)
+	}
+	return n
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
