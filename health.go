@@ -104,7 +104,9 @@ func (s *Service) runCheck(ctx context.Context, c *Connection) (HealthResult, er
 	if cs.version == nil || len(cs.version.HealthCheck) == 0 {
 		return HealthResult{NotConfigured: true}, nil
 	}
-	s.open(ctx, c)
+	if err := s.open(ctx, c); err != nil {
+		return HealthResult{}, err
+	}
 	if c.Unreadable {
 		return HealthResult{Error: "the connection's secrets cannot be read", CheckedAt: s.now()}, nil
 	}
@@ -170,7 +172,9 @@ func (s *Service) recordHealth(ctx context.Context, p *Principal, ws *Workspace,
 		if err != nil {
 			return nil, err
 		}
-		s.open(ctx, c)
+		if err := s.open(ctx, c); err != nil {
+			return nil, err
+		}
 		return c, nil
 	}
 }

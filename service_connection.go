@@ -304,20 +304,33 @@ func (s *Service) replay(ctx context.Context, wsID, key, hash string) (*Connecti
 	if prev.RequestHash != hash {
 		return nil, Conflict("idempotency.key_reused")
 	}
-	s.open(ctx, prev)
+	if err := s.open(ctx, prev); err != nil {
+		return nil, err
+	}
 	return prev, nil
 }
 
 // open decrypts a stored connection's secrets; a row that does not decrypt is flagged
-// Unreadable instead of failing the whole answer.
-func (s *Service) open(ctx context.Context, c *Connection) {
+// Unreadable instead of failing the whole answer. Any other error (the workspace's data key
+// could not be read: the database is down, the request was canceled) is returned, so that an
+// outage answers as one and never marks sound rows unreadable.
+func (s *Service) open(ctx context.Context, c *Connection) error {
 	m, err := s.openMap(ctx, c.WorkspaceID, c.ID, "secrets", c.Sealed)
-	if err != nil {
+	if undecryptable(err) {
 		c.Secrets, c.Unreadable = map[string]Secret{}, true
-		return
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	c.Secrets = m
+	return nil
 }
+
+// undecryptable reports whether err, from opening a sealed value, says the value itself
+// cannot be read (it does not authenticate, or its key is not in the keyring: the Sealer's
+// errors of CodeInternal), as opposed to the store failing to answer.
+func undecryptable(err error) bool { return err != nil && ErrorCode(err) == CodeInternal }
 
 // GetConnection returns a connection (viewer role); its secrets render masked.
 func (s *Service) GetConnection(ctx context.Context, wsID, id string) (*Connection, error) {
@@ -329,7 +342,9 @@ func (s *Service) GetConnection(ctx context.Context, wsID, id string) (*Connecti
 	if err != nil {
 		return nil, err
 	}
-	s.open(ctx, c)
+	if err := s.open(ctx, c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -366,7 +381,9 @@ func (s *Service) ListConnections(ctx context.Context, wsID string, f Connection
 		items, next = pageOf(list, limit, func(c *Connection) string { return c.ID })
 	}
 	for _, c := range items {
-		s.open(ctx, c)
+		if err := s.open(ctx, c); err != nil {
+			return nil, "", err
+		}
 	}
 	return items, next, nil
 }
@@ -422,7 +439,9 @@ func (s *Service) UpdateConnection(ctx context.Context, wsID, id string, patch C
 		if c.Status == StatusClosed {
 			return nil, Conflict("connection.closed")
 		}
-		s.open(ctx, c)
+		if err := s.open(ctx, c); err != nil {
+			return nil, err
+		}
 		if c.Unreadable {
 			return nil, Errorf(CodeInternal, "seal.unreadable")
 		}

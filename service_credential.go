@@ -194,9 +194,12 @@ func (s *Service) ListCredentials(ctx context.Context, wsID string, page Page) (
 	}
 	items, next := pageOf(list, page.Limit, func(c *Credential) string { return c.ID })
 	for _, c := range items {
-		if c.Data, err = s.openMap(ctx, ws.ID, c.ID, "data", c.Sealed); err != nil {
+		c.Data, err = s.openMap(ctx, ws.ID, c.ID, "data", c.Sealed)
+		if undecryptable(err) {
 			// One bad row does not fail the list; it is flagged, not shown as empty.
 			c.Data, c.Unreadable = map[string]Secret{}, true
+		} else if err != nil {
+			return nil, "", err
 		}
 	}
 	return items, next, nil

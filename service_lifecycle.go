@@ -59,7 +59,9 @@ func (s *Service) TransitionConnection(ctx context.Context, wsID, id string, t T
 		if err != nil {
 			return nil, err
 		}
-		s.open(ctx, c)
+		if err := s.open(ctx, c); err != nil {
+			return nil, err
+		}
 		return c, nil
 	}
 }
