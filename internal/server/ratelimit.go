@@ -40,7 +40,7 @@ const maxLimiterKeys = 1 << 16
 // limiter is a set of token buckets, one per key.
 type limiter struct {
 	limit RateLimit
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	m     map[string]*rate.Limiter
 }
 
@@ -97,10 +97,15 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 }
 
 // blocked reports whether key's bucket is empty, without taking a token, and how long until
-// it is not.
+// it is not. A key with no bucket (no failure yet: nearly every request) costs a read lock.
 func (l *limiter) blocked(key string) (bool, time.Duration) {
 	now := time.Now()
-	b := l.bucket(key, now)
+	l.mu.RLock()
+	b, ok := l.m[key]
+	l.mu.RUnlock()
+	if !ok {
+		return false, 0
+	}
 	if t := b.TokensAt(now); t < 1 {
 		return true, time.Duration((1 - t) / l.limit.Rate * float64(time.Second))
 	}
