@@ -179,6 +179,9 @@ with the progress of a re-wrap.`,
 func (o *options) withKeyring(f func(context.Context, switchboard.Store, *seal.Keyring, *seal.Envelope) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
+		if err := o.refuseMalformedKeyring(); err != nil {
+			return err
+		}
 		store, err := o.openStore(ctx)
 		if err != nil {
 			return err

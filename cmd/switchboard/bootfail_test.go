@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"io/fs"
 	"os"
@@ -209,4 +210,67 @@ func TestNoPlaintextMode(t *testing.T) {
 	}
 	t.Logf("FIGURE settings_checked=%d env_vars_in_source=%d", len(settings), len(vars))
 	t.Logf("FIGURE plaintext_modes=%d", found)
+}
+
+// An upgrade with a malformed keyring: the database's schema is one migration behind the
+// binary (as after installing a new version), and serve or keys status is started with a
+// keyring that does not parse. It is refused before the database is opened, so the pending
+// migration is not applied and the files are unchanged; with the keyring repaired, serve
+// migrates and starts.
+func TestBootRefusesMalformedKeyringBeforeMigrating(t *testing.T) {
+	b := newBackend(t, "sqlite")
+	p := startServe(t, nil, b.flags()...)
+	owner := parseBootstrap(t, p.stderr.String()).key
+	secret := randomSecret(t)
+	id := p.createConnection(owner, "default", "c1", secret)
+	p.stop()
+
+	// Undo the last migration (00008: one index), as a database of the previous release is.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(b.dataDir, "switchboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP INDEX connections_created`,
+		`DELETE FROM goose_db_version WHERE version_id = 8`,
+		`PRAGMA wal_checkpoint(TRUNCATE)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	good, err := os.ReadFile(b.keyringPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodID, _, _ := strings.Cut(lastLine(string(good)), ":")
+	if err := os.WriteFile(b.keyringPath(), []byte(goodID+":not base64!\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := b.snapshot(t)
+	stderr := refusedStart(t, nil, b.flags()...)
+	if !strings.Contains(stderr, "not valid standard base64") {
+		t.Errorf("unclear refusal:\n%s", redact(stderr))
+	}
+	r := run(t, nil, append([]string{"keys", "status"}, b.flags()...)...)
+	if r.code == 0 {
+		t.Errorf("keys status with a malformed keyring exited 0")
+	}
+	changed := 0
+	if d := before.diff(b.snapshot(t)); d != "" {
+		changed++
+		t.Errorf("a refused start migrated or otherwise changed the database:\n%s", d)
+	}
+	t.Logf("FIGURE db_changed_by_refused_boot_pending_migration=%d", changed)
+
+	if err := os.WriteFile(b.keyringPath(), good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p = startServe(t, nil, b.flags()...)
+	if got := p.secretOf(owner, "default", id); got != secret {
+		t.Errorf("the secret differs after the upgrade")
+	}
+	p.stop()
 }
