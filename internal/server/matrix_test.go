@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/auth"
+	"github.com/switchboardhq/switchboard/internal/server"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
@@ -440,3 +442,56 @@ func TestRoleMatrixConsole(t *testing.T) {
 }
 
 var _ = json.Marshal
+
+// TestVerbTampering: every path of Routes() answered with a method it is not mounted for
+// gets 405 with an Allow header naming exactly the mounted ones (the console: its HTML 405),
+// never the handler of another method; an unknown path gets 404 without detail.
+func TestVerbTampering(t *testing.T) {
+	e := testenv.New(t, "sqlite")
+	o := seed(t, e, "default")
+	mounted := map[string][]string{} // path pattern -> methods
+	family := map[string]string{}
+	for _, rt := range e.Server.Routes() {
+		mounted[rt.Path] = append(mounted[rt.Path], rt.Method)
+		family[rt.Path] = rt.Family
+	}
+	params := o.params()
+	for k, v := range map[string]string{"project_id": "default", "asset_id": "x", "component_id": "x", "organisation_id": "default",
+		"workspaceId": "default", "connectionBizId": "x", "id": "x", "ws": "default", "key": "http-bearer", "file": "x.css", "$": ""} {
+		if _, ok := params[k]; !ok {
+			params[k] = v
+		}
+	}
+	checked, wrong := 0, 0
+	for path, methods := range mounted {
+		full := strings.ReplaceAll(fillAny(t, strings.ReplaceAll(path, "{$}", ""), params), "{$}", "")
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"} {
+			if slices.Contains(methods, m) {
+				continue
+			}
+			r := e.Do(t, m, full, e.OwnerKey, nil)
+			checked++
+			if r.Status != http.StatusMethodNotAllowed {
+				wrong++
+				t.Errorf("%s %s (mounted %v): %d %.200s, want 405", m, full, methods, r.Status, r.Body)
+				continue
+			}
+			if family[path] == server.ConsoleFamily {
+				continue
+			}
+			allow := r.Header.Values("Allow")
+			want := slices.Clone(methods)
+			slices.Sort(allow)
+			slices.Sort(want)
+			if !slices.Equal(allow, want) {
+				t.Errorf("%s %s: Allow %v, want %v", m, full, allow, want)
+			}
+		}
+	}
+	r := e.Do(t, "GET", "/v1/no-such-route/"+randHex(t, 4), e.OwnerKey, nil)
+	if r.Status != http.StatusNotFound || errCode(r) != "4040" || bytes.Contains(r.Body, []byte("no-such-route")) {
+		t.Errorf("unknown route: %d %s", r.Status, r.Body)
+	}
+	t.Logf("%d method/path pairs not mounted, %d answered other than 405", checked, wrong)
+	t.Logf("FIGURE verb_tampering_not_405=%d", wrong)
+}
