@@ -53,6 +53,7 @@ func open(ctx context.Context, dsn string, batched bool) (*Store, error) {
 		return nil, switchboard.Internal(fmt.Errorf("postgres: parse dsn: %w", err))
 	}
 	cfg.AfterConnect = durableCommits
+	bound(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, translate(fmt.Errorf("postgres: open pool: %w", err), "")
