@@ -324,3 +324,40 @@ func TestOutageSQLiteLocked(t *testing.T) {
 		t.Errorf("integrity_check after the lock: %s", got)
 	}
 }
+
+// PostgreSQL frozen (every server process SIGSTOPped, as a server stuck on its disk or a
+// network that drops packets looks to a client: connections open, nothing answers) for 8 s
+// under load, then resumed.
+func TestOutagePostgresFrozen(t *testing.T) {
+	subprocessOnly(t)
+	pg := newPGCluster(t)
+	frozen := 8 * time.Second
+	b := &backend{driver: "postgres", dataDir: filepath.Join(t.TempDir(), "data"), dsn: pg.DSN()}
+	p := serveQuiet(t, b, "--debug-addr", "127.0.0.1:0")
+	owner := parseBootstrap(t, p.stderr.String()).key
+	ids := seedConnections(t, p, owner, 10)
+	before := p.goroutines()
+
+	load := startOutageLoad(t, p.base, owner, ids)
+	time.Sleep(time.Second)
+	stopped := time.Now()
+	resume := pg.freeze(t)
+	time.Sleep(frozen)
+	resume()
+	back := time.Now()
+	time.Sleep(3 * time.Second)
+	results := load.stop()
+	v := judgeOutage(t, results, stopped, back, back)
+	t.Logf("frozen load: %d requests, %d ok, %d unavailable, slowest %v",
+		len(results), v.ok, v.unavailable, v.maxElapsed.Round(time.Millisecond))
+	figure(t, "pg_frozen_non503_5xx", v.other5xx)
+	figure(t, "pg_frozen_hung_requests", v.hung+v.transport)
+	figure(t, "pg_frozen_slowest_request_ms", v.maxElapsed.Milliseconds())
+	if !v.firstWriteOKAfter.IsZero() {
+		figure(t, "pg_frozen_recovery_seconds", fmt.Sprintf("%.2f", v.firstWriteOKAfter.Sub(back).Seconds()))
+	} else {
+		t.Errorf("no write succeeded within 3s of PostgreSQL resuming")
+	}
+	settledGoroutines(t, p, "pg_frozen", before)
+	p.stop()
+}

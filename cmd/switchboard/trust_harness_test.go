@@ -292,6 +292,44 @@ func (c *pgCluster) start() error {
 // stopImmediate stops the server the way a crash does: no checkpoint, every client cut off.
 func (c *pgCluster) stopImmediate() error { return c.ctl("stop", "-m", "immediate", "-w") }
 
+// freeze stops every process of the server (SIGSTOP) and returns the function that resumes
+// them. The processes are the test's own: the postmaster of postmaster.pid and its children.
+func (c *pgCluster) freeze(t *testing.T) (resume func()) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(c.data(), "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(raw), "\n")
+	pm, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		t.Fatalf("postmaster.pid: %q", first)
+	}
+	pids := []int{pm}
+	if kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pm, pm)); err == nil {
+		for _, f := range strings.Fields(string(kids)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGSTOP)
+	}
+	resumed := false
+	resume = func() {
+		if resumed {
+			return
+		}
+		resumed = true
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(resume) // never leave the cluster stopped for its own cleanup
+	return resume
+}
+
 // pgBinDir finds the directory of initdb and pg_ctl: on PATH, else the newest of Debian's
 // /usr/lib/postgresql/*/bin.
 func pgBinDir() string {
