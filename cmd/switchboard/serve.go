@@ -51,6 +51,7 @@ type serveOptions struct {
 
 	rateLimit, failedAuthLimit float64
 	rateBurst, failedAuthBurst int
+	trustedProxies             []string
 }
 
 // consoleSessionLabel is the HKDF label of the console's session secret, derived from the
@@ -90,6 +91,7 @@ func serveCmd(o *options) *cobra.Command {
 	f.IntVar(&so.rateBurst, "rate-limit-burst", server.DefaultPrincipalLimit.Burst, "requests one principal may send at once above --rate-limit (0: one second's worth)")
 	f.Float64Var(&so.failedAuthLimit, "failed-auth-limit", server.DefaultFailedAuthLimit.Rate, "refused credentials per second one client IP may send, sustained, before its requests get 429 with Retry-After unchecked (0: no limit; behind a proxy all clients share the proxy's IP)")
 	f.IntVar(&so.failedAuthBurst, "failed-auth-burst", server.DefaultFailedAuthLimit.Burst, "refused credentials one client IP may send at once above --failed-auth-limit")
+	f.StringSliceVar(&so.trustedProxies, "trusted-proxies", nil, "CIDRs of reverse proxies in front of serve (e.g. 10.0.0.5/32): for their requests --failed-auth-limit counts the client X-Forwarded-For names, not the proxy (unset: forwarding headers are ignored and all clients behind a proxy share its limit)")
 	webhookWorkers, err := strconv.Atoi(env("SWITCHBOARD_WEBHOOK_WORKERS", "1"))
 	if err != nil {
 		webhookWorkers = -1 // refused by serve, naming the variable
@@ -163,6 +165,10 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	proxies, err := parsePrefixes(so.trustedProxies)
+	if err != nil {
+		return usageError{fmt.Errorf("--trusted-proxies: %w", err)}
+	}
 	svc.SetHealthChecker(health.New(outbound.Config{Allow: allow}))
 	authn, err := auth.New(ctx, cached, auth.Config{
 		HS256Secret: []byte(so.hs256Secret), JWKSURL: so.jwksURL, Issuer: so.issuer, Audience: so.audience,
@@ -228,7 +234,8 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		ConsoleOff: !so.console, ConsoleSecret: consoleSecret, ConsoleInsecureCookies: so.consoleInsecureCookies,
 		ConsoleSessionTTL: so.consoleSessionTTL,
 		PrincipalLimit:    server.RateLimit{Rate: so.rateLimit, Burst: so.rateBurst},
-		FailedAuthLimit:   server.RateLimit{Rate: so.failedAuthLimit, Burst: so.failedAuthBurst}})
+		FailedAuthLimit:   server.RateLimit{Rate: so.failedAuthLimit, Burst: so.failedAuthBurst},
+		TrustedProxies:    proxies})
 	clear(consoleSecret)
 	if so.webhookWorkers > 0 {
 		// The outbox is claimed through the database, so every replica can run workers.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"os"
 	"runtime"
@@ -462,4 +463,46 @@ func TestSignInLimit(t *testing.T) {
 		t.Errorf("%d wrong keys refused 401, then %d limited; want %d then %d", refused, limited, burst, 2*burst)
 	}
 	t.Logf("FIGURE console_signin_attempts_before_429=%d", refused)
+}
+
+// TestFailedAuthBehindProxy: with the proxy trusted, the failed-auth limit counts the client
+// X-Forwarded-For names, so one client guessing keys behind the proxy does not block the
+// others; untrusted, the header is ignored (a client cannot dodge its limit by making up
+// addresses).
+func TestFailedAuthBehindProxy(t *testing.T) {
+	e := testenv.New(t, "sqlite")
+	good := e.Key(t, "default", switchboard.RoleViewer)
+	const burst = 5
+	for _, trusted := range []bool{true, false} {
+		cfg := server.Config{FailedAuthLimit: server.RateLimit{Rate: 0.5, Burst: burst}}
+		if trusted {
+			cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+		}
+		base := serveEnv(t, e, cfg)
+		c := &http.Client{}
+		bad := switchboard.APIKeyPrefix + strings.Repeat("0", 52)
+		// The guesser, with a made-up hop on the left that a trusted chain skips.
+		for range 2 * burst {
+			send(t, c, "GET", base+"/v1/workspaces/default", bad, nil, "X-Forwarded-For", "198.51.100.7, 203.0.113.1")
+		}
+		r := send(t, c, "GET", base+"/v1/workspaces/default", bad, nil, "X-Forwarded-For", "203.0.113.1")
+		if r.Status != http.StatusTooManyRequests {
+			t.Errorf("trusted=%v: the guesser after %d failures: %d, want 429", trusted, 2*burst, r.Status)
+		}
+		// Another client behind the same proxy.
+		r = send(t, c, "GET", base+"/v1/workspaces/default", good, nil, "X-Forwarded-For", "203.0.113.2")
+		want := http.StatusOK
+		if !trusted {
+			want = http.StatusTooManyRequests // everyone shares the proxy's address
+		}
+		if r.Status != want {
+			t.Errorf("trusted=%v: another client behind the proxy: %d, want %d", trusted, r.Status, want)
+		}
+		// A forged header cannot move the guesser to a fresh bucket when it comes from an
+		// untrusted peer; with a trusted one the proxy vouches for the last hop only.
+		r = send(t, c, "GET", base+"/v1/workspaces/default", bad, nil, "X-Forwarded-For", "203.0.113.1, 127.0.0.1")
+		if r.Status != http.StatusTooManyRequests {
+			t.Errorf("trusted=%v: the guesser behind a trusted hop: %d, want 429", trusted, r.Status)
+		}
+	}
 }

@@ -115,7 +115,7 @@ func (s *Server) authenticate(rt httpx.Route) http.Handler {
 		// A client whose credentials were refused too often is refused before any is
 		// checked: that is what stops guessing keys.
 		if s.failedAuth != nil {
-			if blocked, wait := s.failedAuth.blocked(clientAddr(r)); blocked {
+			if blocked, wait := s.failedAuth.blocked(s.clientAddr(r)); blocked {
 				writeRateLimited(w, r, wait, writeError)
 				return
 			}
@@ -139,7 +139,7 @@ func (s *Server) authenticate(rt httpx.Route) http.Handler {
 			if switchboard.ErrorCode(err) == switchboard.CodeUnauthenticated {
 				s.cfg.Logger.Info("authentication failed", "request_id", httpx.RequestIDFrom(r.Context()), "reason", err)
 				if s.failedAuth != nil {
-					s.failedAuth.allow(clientAddr(r))
+					s.failedAuth.allow(s.clientAddr(r))
 				}
 			}
 			writeError(w, r, err)

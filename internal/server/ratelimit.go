@@ -4,7 +4,9 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,15 +114,50 @@ func (l *limiter) blocked(key string) (bool, time.Duration) {
 	return false, 0
 }
 
-// clientAddr is the address failed authentications are counted against: the peer's IP.
-// Forwarding headers are not trusted, since any client can send them; behind a proxy every
-// client shares the proxy's bucket (see the --failed-auth-limit help).
-func clientAddr(r *http.Request) string {
+// clientAddr is the address failed authentications are counted against: the peer's IP, or,
+// when the peer is one of the trusted proxies, the last address of X-Forwarded-For that is
+// not (each proxy appends the address it got the request from, so the entries right of the
+// first untrusted one were written by our proxies; anything left of it, the client may have
+// made up). Without trusted proxies forwarding headers are ignored: behind a proxy every
+// client then shares the proxy's bucket.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(s.cfg.TrustedProxies) == 0 || !s.trusted(host) {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			return host // a garbled chain: count it against the proxy, which passed it on
+		}
+		if !s.trusted(hop) {
+			return a.Unmap().String()
+		}
 	}
 	return host
+}
+
+// trusted reports whether addr is in one of the trusted proxies' prefixes.
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeRateLimited answers 429 with Retry-After (whole seconds, at least 1) in the route's
@@ -140,7 +177,7 @@ func (s *Server) limitSignIn(h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := clientAddr(r)
+		addr := s.clientAddr(r)
 		if blocked, wait := s.failedAuth.blocked(addr); blocked {
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 			http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,6 +69,10 @@ type Config struct {
 	// FailedAuthLimit bounds refused credentials per client address; over it the client's
 	// requests get 429 with Retry-After before any credential is checked. Zero: no limit.
 	FailedAuthLimit RateLimit
+	// TrustedProxies are the addresses of reverse proxies in front of the server: for a
+	// request from one, the failed-auth limit counts the client X-Forwarded-For names instead
+	// of the proxy. Empty: forwarding headers are ignored.
+	TrustedProxies []netip.Prefix
 	// ReadHeaderTimeout is how long Serve waits for a request's headers; <= 0:
 	// DefaultReadHeaderTimeout. A client dribbling headers is cut off after it.
 	ReadHeaderTimeout time.Duration
