@@ -238,6 +238,38 @@ func TestRoleMatrixFamilies(t *testing.T) {
 			}
 		}
 	}
+	// An access key signs SecMaster's requests only: on every other route its signature, or
+	// its secret sent as a bearer, is no credential at all.
+	var ownerAK matrixPrincipal
+	for _, p := range ps {
+		if p.ak != "" && p.role == switchboard.RoleOwner && p.scope {
+			ownerAK = p
+		}
+	}
+	o := seed(t, e, "default")
+	for _, rt := range e.Server.Routes() {
+		if rt.Public || rt.Family == "secmaster" || rt.Family == "console" {
+			continue
+		}
+		params := o.params()
+		for k, v := range fx.params {
+			if _, ok := params[k]; !ok {
+				params[k] = v
+			}
+		}
+		if rt.Family == "auth0" {
+			params = fx.auth0
+		}
+		full := fillAny(t, rt.Path, params)
+		for _, p := range []matrixPrincipal{ownerAK, {name: "secret as bearer", token: ownerAK.sk}} {
+			r := doAs(t, e, p, rt.Method, full, nil)
+			checked++
+			if r.Status != http.StatusUnauthorized {
+				mismatches++
+				t.Errorf("%s %s with an access key (%s): %d %.200s, want 401", rt.Method, full, p.name, r.Status, r.Body)
+			}
+		}
+	}
 	t.Logf("%d requests over %d vendor routes checked, %d mismatches", checked, len(routes), mismatches)
 	t.Logf("FIGURE role_route_mismatches_compat=%d", mismatches)
 }
