@@ -7,7 +7,8 @@
 // refreshed in the background. Keys are never taken from the token itself (jku, x5u, jwk and x5c
 // headers are ignored), so a token cannot make the service fetch anything.
 //
-// A JWT must carry exp, and iss and aud when the Config names them. Its claims map to the
+// A JWT must carry exp, and iss and aud when the Config names them; exp, nbf and iat must be
+// JSON numbers, and iat, when present, not in the future. Its claims map to the
 // Principal as follows; a missing or malformed required claim refuses the token:
 //
 //	sub         Subject (required)
@@ -137,6 +138,9 @@ func New(ctx context.Context, keys KeyLookup, cfg Config) (*Authenticator, error
 			// One token, one spelling: refuse base64 with non-zero padding bits, so a token
 			// cannot be varied without changing what it says (deny-lists, caches, logs).
 			jwt.WithStrictDecoding(),
+			// A token issued in the future (beyond the leeway) is refused like one not yet
+			// valid: a clock that far off, or a minted-ahead token, is not to be trusted.
+			jwt.WithIssuedAt(),
 		}
 		if cfg.Issuer != "" {
 			opts = append(opts, jwt.WithIssuer(cfg.Issuer))

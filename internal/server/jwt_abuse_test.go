@@ -242,6 +242,7 @@ func TestJWTAbuse(t *testing.T) {
 		add(sign.name+" no aud", rawJWT(t, sign.hdr, abuseClaims(map[string]any{"aud": nil}), sign.f))
 		add(sign.name+" wrong iss", rawJWT(t, sign.hdr, abuseClaims(map[string]any{"iss": "https://evil.example"}), sign.f))
 		add(sign.name+" no iss", rawJWT(t, sign.hdr, abuseClaims(map[string]any{"iss": nil}), sign.f))
+		add(sign.name+" iat in the future", rawJWT(t, sign.hdr, abuseClaims(map[string]any{"iat": time.Now().Add(24 * time.Hour).Unix()}), sign.f))
 		add(sign.name+" exp as a string", rawJWT(t, sign.hdr, abuseClaims(map[string]any{"exp": "9999999999"}), sign.f))
 		add(sign.name+" nbf as a string", rawJWT(t, sign.hdr, abuseClaims(map[string]any{"nbf": "0"}), sign.f))
 		add(sign.name+" iat null", rawJWT(t, sign.hdr, abuseClaims(map[string]any{"iat": json.RawMessage("null")}), sign.f))
