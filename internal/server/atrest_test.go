@@ -383,3 +383,64 @@ func TestAtRestByteFlipSweepCredentials(t *testing.T) {
 		})
 	}
 }
+
+// The other link of the chain: every byte of a workspace's wrapped data key, changed in its
+// data_keys row, makes that workspace's secrets unreadable (flagged, 500 / 5000) and no other
+// workspace's; no panic. A re-wrap then names the broken workspace and re-wraps the others.
+func TestAtRestWrappedDataKeyFlipSweep(t *testing.T) {
+	for _, d := range testenv.Drivers {
+		t.Run(d, func(t *testing.T) {
+			e := testenv.New(t, d)
+			e.Workspace(t, "other")
+			raw := openRaw(t, e)
+			ok := createBearer(t, e, "default", "ok", "token-of-ok-0123456789")
+			hit := createBearer(t, e, "other", "hit", "token-of-hit-0123456789")
+			wrapped := raw.blob(t, `SELECT wrapped FROM data_keys WHERE workspace_id = ?`, "other")
+			// The cached unwrapped data keys are dropped by a re-wrap (here one with nothing to
+			// do), so each read below unwraps the stored, changed one.
+			dropCache := func() {
+				t.Helper()
+				if _, err := e.Envelope.Rewrap(t.Context(), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			detected := 0
+			for pos := range wrapped {
+				b := bytes.Clone(wrapped)
+				b[pos] ^= 0x01
+				raw.exec(t, `UPDATE data_keys SET wrapped = ? WHERE workspace_id = ?`, b, "other")
+				dropCache()
+				r := e.Do(t, "GET", "/v1/workspaces/other/connections/"+hit+"/credentials", e.OwnerKey, nil)
+				if r.Status == http.StatusInternalServerError && r.Map(t)["code"] == "5000" {
+					detected++
+				} else {
+					t.Errorf("wrapped key byte %d: credentials answered %d %s", pos, r.Status, r.Body)
+				}
+				if r := e.Do(t, "GET", "/v1/workspaces/other/connections/"+hit, e.OwnerKey, nil); r.Status != http.StatusOK || r.Map(t)["unreadable"] != true {
+					t.Errorf("wrapped key byte %d: GET %d %s, want 200 flagged", pos, r.Status, r.Body)
+				}
+				wantToken(t, e, "default", ok, "token-of-ok-0123456789")
+			}
+
+			// Rotation with one broken data key: the others move, the broken one is named.
+			b := bytes.Clone(wrapped)
+			b[len(b)-1] ^= 0x01
+			raw.exec(t, `UPDATE data_keys SET wrapped = ? WHERE workspace_id = ?`, b, "other")
+			if err := e.Keyring().Add("k-after-flip"); err != nil {
+				t.Fatal(err)
+			}
+			n, err := e.Envelope.Rewrap(t.Context(), nil)
+			if err == nil || !strings.Contains(err.Error(), "other") || n != 1 {
+				t.Errorf("rewrap with a broken data key: %d, %v; want 1 re-wrapped and an error naming workspace other", n, err)
+			}
+			wantToken(t, e, "default", ok, "token-of-ok-0123456789")
+			raw.exec(t, `UPDATE data_keys SET wrapped = ? WHERE workspace_id = ?`, wrapped, "other")
+			if _, err := e.Envelope.Rewrap(t.Context(), nil); err != nil {
+				t.Errorf("rewrap after the repair: %v", err)
+			}
+			wantToken(t, e, "other", hit, "token-of-hit-0123456789")
+			wantNoPanic(t, e)
+			t.Logf("FIGURE wrapped_key_flips_detected=%d/%d", detected, len(wrapped))
+		})
+	}
+}
