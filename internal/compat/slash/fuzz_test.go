@@ -51,6 +51,11 @@ func FuzzSlashRequest(f *testing.F) {
 	}
 	h := e.Server.Handler()
 	f.Fuzz(func(t *testing.T, op uint8, s string, body []byte) {
+		if s == "" && op%5 != 0 {
+			// ".../connections/" with no id is no Slash route: the server's route-not-found
+			// answers it, in the native error body.
+			return
+		}
 		var req *http.Request
 		one := base + "/" + url.PathEscape(s)
 		switch op % 5 {
