@@ -109,7 +109,7 @@ func TestServeWriteMetrics(t *testing.T) {
 			p := startServe(t, nil, append(b.flags(), "--health-interval", "0")...)
 			boot := parseBootstrap(t, p.stderr.String())
 			p.createConnection(boot.key, "default", "counted", randomSecret(t))
-			body := string(p.do("GET", "/metrics", "", nil).expect(t, http.StatusOK, "metrics").body)
+			body := string(p.do("GET", "/metrics", boot.key, nil).expect(t, http.StatusOK, "metrics").body)
 			var batches, writes float64
 			for _, line := range strings.Split(body, "\n") {
 				if v, ok := strings.CutPrefix(line, "switchboard_store_write_batches_total "); ok {

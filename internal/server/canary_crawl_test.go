@@ -457,7 +457,7 @@ func canaryCrawl(t *testing.T, d string) int {
 			next = ws + "/audit?page_size=500&page_token=" + url.QueryEscape(tok)
 		}
 	}
-	do("GET", "/metrics", "", nil)
+	do("GET", "/metrics", token, nil)
 
 	// A store error carrying a groupcommit panic whose value holds a secret, through the error
 	// path every handler uses (SafeError logs an internal error's chain).

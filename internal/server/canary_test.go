@@ -266,7 +266,7 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 			rec.want(t, 403, "GET", ws+"/connections/"+kafkaID+"/credentials", viewer, nil)
 			rec.want(t, 200, "GET", ws+"/audit?page_size=1000", own, nil)
 			rec.want(t, 200, "GET", ws+"/connectors", own, nil)
-			if r := rec.do(t, "GET", "/metrics", "", nil); r.Status != http.StatusOK {
+			if r := rec.do(t, "GET", "/metrics", own, nil); r.Status != http.StatusOK {
 				t.Errorf("metrics: %d", r.Status)
 			}
 

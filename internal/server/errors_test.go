@@ -238,7 +238,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		c := createConn(t, e, e.OwnerKey, "default", bearerBody("metered"))
 		getConn(t, e, c.ID)
 		wantError(t, e.Do(t, "GET", "/nowhere", "", nil), 404, "4040")
-		r = e.Do(t, "GET", "/metrics", "", nil)
+		r = e.Do(t, "GET", "/metrics", e.OwnerKey, nil)
 		wantStatus(t, r, http.StatusOK)
 		m := string(r.Body)
 		for _, want := range []string{

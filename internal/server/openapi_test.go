@@ -14,8 +14,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/switchboardhq/switchboard"
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/server"
+	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
 // openAPIMethods are the operation keys of an OpenAPI path item.
@@ -290,11 +292,18 @@ func TestOpenAPIErrorResponses(t *testing.T) {
 	}
 }
 
-// TestOpenAPIServed checks /openapi.json serves the embedded document without authentication.
+// TestOpenAPIServed checks /openapi.json serves the embedded document to any valid key, and
+// to nobody without one.
 func TestOpenAPIServed(t *testing.T) {
-	srv := newTestServer(t)
+	e := testenv.New(t, "sqlite")
+	if r := e.Do(t, http.MethodGet, "/openapi.json", "", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("GET /openapi.json without a key: status %d, want 401", r.Status)
+	}
+	viewer := e.Key(t, "default", switchboard.RoleViewer)
 	rec := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/openapi.json", nil))
+	req := httptest.NewRequest(http.MethodGet, "/openapi.json", nil)
+	req.Header.Set("Authorization", "Bearer "+viewer)
+	e.Server.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /openapi.json: status %d, want 200", rec.Code)
 	}

@@ -33,12 +33,16 @@ func (s *Server) routes() {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	s.public("GET", "/readyz", http.HandlerFunc(s.ready))
-	s.public("GET", "/metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	s.public("GET", SecureChannelPath, securechannel.Handler(s.secureChannelKey()))
-	s.public("GET", "/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(api.OpenAPI())
-	}))
+	// The metrics cover every tenant: an admin or owner reads them (Prometheus sends the key
+	// as a bearer). The API's description needs any valid credential.
+	s.handle("GET", "/metrics", s.authenticate(httpx.Route{Handler: adminOnly(
+		promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))}), false)
+	s.handle("GET", "/openapi.json", s.authenticate(httpx.Route{Handler: http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(api.OpenAPI())
+		})}), false)
 	// The OAuth2 connect link and callback: their token and state are the credentials.
 	for _, rt := range s.api.PublicRoutes() {
 		s.public(rt.Method, rt.Path, rt.Handler)
@@ -89,7 +93,7 @@ func (s *Server) consoleHeaders(next http.Handler) http.Handler {
 func (s *Server) Routes() []Route {
 	out := []Route{
 		{Method: "GET", Path: "/healthz", Public: true}, {Method: "GET", Path: "/readyz", Public: true},
-		{Method: "GET", Path: "/metrics", Public: true}, {Method: "GET", Path: "/openapi.json", Public: true},
+		{Method: "GET", Path: "/metrics"}, {Method: "GET", Path: "/openapi.json"},
 		{Method: "GET", Path: SecureChannelPath, Public: true},
 	}
 	for _, rt := range s.api.PublicRoutes() {
@@ -115,6 +119,17 @@ func (s *Server) Routes() []Route {
 // authenticate with the console's session cookie: without one a GET redirects (303) to
 // /console/login and a POST is refused (403).
 const ConsoleFamily = "console"
+
+// adminOnly lets h answer only a principal with the admin role or above.
+func adminOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := switchboard.PrincipalFrom(r.Context()); p == nil || !p.Role.AtLeast(switchboard.RoleAdmin) {
+			httpx.WriteError(w, r, switchboard.Errorf(switchboard.CodeForbidden, "forbidden"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
 
 func (s *Server) public(method, path string, h http.Handler) { s.handle(method, path, h, true) }
 

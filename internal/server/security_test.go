@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/auth"
 	"github.com/switchboardhq/switchboard/internal/server"
 	"github.com/switchboardhq/switchboard/internal/testenv"
@@ -280,6 +281,17 @@ func TestBOLA(t *testing.T) {
 								if r.Status != http.StatusOK {
 									t.Errorf("%s: %d %s", what, r.Status, r.Body)
 								}
+							case "GET /metrics": // route patterns and counts, no ids (an admin's)
+								if r.Status != http.StatusOK && r.Status != http.StatusForbidden {
+									t.Errorf("%s: %d %s", what, r.Status, r.Body)
+								}
+							case "GET /openapi.json":
+								// The same static document for every caller: its examples name
+								// "default", which is not B's.
+								if r.Status != http.StatusOK || !bytes.Equal(r.Body, api.OpenAPI()) {
+									t.Errorf("%s: %d, not the embedded document", what, r.Status)
+								}
+								continue
 							default:
 								t.Errorf("route %s takes no id: add its expectation to TestBOLA", what)
 							}
@@ -423,15 +435,17 @@ type required struct {
 // policy is the expected authorization of every authenticated route. A route missing here
 // fails TestRoleMatrix.
 var policy = map[string]required{
-	"POST /v1/workspaces":                                                                {role: switchboard.RoleAdmin, tenantWide: true}, // CreateWorkspace
-	"GET /v1/workspaces":                                                                 {role: switchboard.RoleViewer},
-	"GET /v1/workspaces/{workspace_id}":                                                  {role: switchboard.RoleViewer},
-	"GET /v1/keyring":                                                                    {role: switchboard.RoleAdmin, tenantWide: true}, // KeyringStatus
-	"GET /v1/connectors":                                                                 {role: switchboard.RoleViewer},
-	"GET /v1/connectors/{connector_id}":                                                  {role: switchboard.RoleViewer},
-	"GET /v1/workspaces/{workspace_id}/connectors":                                       {role: switchboard.RoleViewer},
-	"POST /v1/workspaces/{workspace_id}/connectors":                                      {role: switchboard.RoleAdmin},
-	"GET /v1/workspaces/{workspace_id}/connectors/{connector_id}":                        {role: switchboard.RoleViewer},
+	"POST /v1/workspaces":                                         {role: switchboard.RoleAdmin, tenantWide: true}, // CreateWorkspace
+	"GET /v1/workspaces":                                          {role: switchboard.RoleViewer},
+	"GET /v1/workspaces/{workspace_id}":                           {role: switchboard.RoleViewer},
+	"GET /v1/keyring":                                             {role: switchboard.RoleAdmin, tenantWide: true}, // KeyringStatus
+	"GET /metrics":                                                {role: switchboard.RoleAdmin},
+	"GET /openapi.json":                                           {role: switchboard.RoleViewer},
+	"GET /v1/connectors":                                          {role: switchboard.RoleViewer},
+	"GET /v1/connectors/{connector_id}":                           {role: switchboard.RoleViewer},
+	"GET /v1/workspaces/{workspace_id}/connectors":                {role: switchboard.RoleViewer},
+	"POST /v1/workspaces/{workspace_id}/connectors":               {role: switchboard.RoleAdmin},
+	"GET /v1/workspaces/{workspace_id}/connectors/{connector_id}": {role: switchboard.RoleViewer},
 	"POST /v1/workspaces/{workspace_id}/connectors/{connector_id}/versions":              {role: switchboard.RoleAdmin},
 	"PUT /v1/workspaces/{workspace_id}/connectors/{connector_id}/oauth-client":           {role: switchboard.RoleAdmin},
 	"GET /v1/workspaces/{workspace_id}/connectors/{connector_id}/oauth-client":           {role: switchboard.RoleAdmin},
@@ -599,13 +613,9 @@ func TestUnauthenticated(t *testing.T) {
 			//   - /connect/{token} and /connect/callback: the OAuth2 connect link and the
 			//     provider's redirect; the link's token and the callback's state are the
 			//     credentials (a browser arrives there without a bearer).
-			//   - /metrics: Prometheus text with route patterns (never raw paths, so no ids),
-			//     methods, statuses, latencies and store write counters; no tenant, workspace or
-			//     secret (the canary crawl checks it). Scrapers are deployed per replica on the
-			//     private network; docs/deploy.md keeps it off the public proxy.
-			//   - /openapi.json: the API's description, the same document the repository ships.
+			// (/metrics wants an admin's key, /openapi.json any valid one.)
 			want := []string{"GET " + server.SecureChannelPath, "GET /connect/callback", "GET /connect/{token}",
-				"GET /healthz", "GET /metrics", "GET /openapi.json", "GET /readyz"}
+				"GET /healthz", "GET /readyz"}
 			if diff := cmp.Diff(want, public); diff != "" {
 				t.Errorf("public routes (-want +got):\n%s", diff)
 			}
