@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Every acknowledged write survives kill -9 (Jepsen-lite): 8 writers create, update and delete
@@ -34,7 +38,13 @@ func TestCrashAcknowledgedWritesSurvive(t *testing.T) {
 		t.Run(driver, func(t *testing.T) {
 			var tally crashTally
 			for i := range databases {
-				crashCycles(t, newBackend(t, driver), perDatabase, &tally)
+				b := &backend{driver: driver, dataDir: filepath.Join(t.TempDir(), "data")}
+				if driver == "postgres" {
+					// A database of its own, named by a URL whatever names the test server
+					// (serve takes URLs only), dropped when the test ends.
+					b.dsn = throwawayDatabase(t)
+				}
+				crashCycles(t, b, perDatabase, &tally)
 				if databases > 1 {
 					t.Logf("database %d/%d: %d cycles, %d acknowledged writes, %d lost so far", i+1, databases, tally.cycles, tally.acked, tally.lost)
 				}
@@ -91,9 +101,24 @@ type crashWriter struct {
 const crashWriters = 8
 
 func crashCycles(t *testing.T, b *backend, cycles int, tally *crashTally) {
+	var app string
+	if b.dsn != "" {
+		app = fmt.Sprintf("sbcrash_%x", rand.Uint64())
+		b.dsn = withApplicationName(t, b.dsn, app)
+	}
+	// killed kills serve and, on PostgreSQL, waits until the server has finished with the dead
+	// process's sessions: a COMMIT already sent may still be applied after the kill, and the
+	// checks of the next cycle must see it (it is an unacknowledged write, which may go
+	// either way, not one that lands after it was found absent).
+	killed := func(p *proc) {
+		p.kill()
+		if app != "" {
+			waitSessionsGone(t, b.dsn, app)
+		}
+	}
 	first := serveQuiet(t, b)
 	owner := parseBootstrap(t, first.stderr.String()).key
-	first.kill()
+	killed(first)
 	writers := make([]*crashWriter, crashWriters)
 	for i := range writers {
 		writers[i] = &crashWriter{n: i}
@@ -108,7 +133,7 @@ func crashCycles(t *testing.T, b *backend, cycles int, tally *crashTally) {
 		// Verify what the previous cycle's kill left, before any new write.
 		tally.lost += verifyCrash(t, c, p.base, owner, writers, &tally.verified, &tally.halfRows)
 		if t.Failed() {
-			p.kill()
+			killed(p)
 			t.Fatalf("cycle %d: acknowledged writes lost (see above)", cycle)
 		}
 
@@ -118,7 +143,7 @@ func crashCycles(t *testing.T, b *backend, cycles int, tally *crashTally) {
 			wg.Go(func() { w.run(ctx, c, p.base, owner) })
 		}
 		time.Sleep(time.Duration(100+rand.IntN(500)) * time.Millisecond)
-		p.kill()
+		killed(p)
 		cancel()
 		wg.Wait()
 		c.CloseIdleConnections()
@@ -318,4 +343,45 @@ func verifyCrash(t *testing.T, c *http.Client, base, owner string, writers []*cr
 		}
 	}
 	return lost
+}
+
+// withApplicationName names the sessions of a DSN (a URL or key=value settings), so the test
+// can find the ones a killed serve left.
+func withApplicationName(t *testing.T, dsn, name string) string {
+	t.Helper()
+	if !strings.Contains(dsn, "://") {
+		return strings.TrimSpace(dsn + " application_name=" + name)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("parse DSN: %v", err)
+	}
+	q := u.Query()
+	q.Set("application_name", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// waitSessionsGone waits (at most 30 s) until PostgreSQL has no session named app left but
+// the one asking.
+func waitSessionsGone(t *testing.T, dsn, app string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(context.Background())
+	for {
+		var n int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, app).Scan(&n)
+		if err != nil {
+			t.Fatalf("sessions of the killed serve: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
