@@ -40,19 +40,9 @@ func checkMatches(kek cipher.AEAD, id string, check []byte) bool {
 
 // Verify checks, at start, that the keyring is the one the database was written with, and
 // then records a check value for each key of the keyring that has none yet. It fails, and
-// writes nothing, when
-//   - a key's recorded check value does not open under the key of the same id (or, for a key
-//     without a recorded check, none of the data keys it wraps unwraps with it): "keyring does
-//     not match the database: key <id> is not the key the data was written with";
-//   - a data key is wrapped by a key the keyring lacks: the error names the missing ids;
-//   - the database has recorded checks and none of them is for a key of this keyring.
-//
-// Every such error has [ErrKeyringMismatch] in its chain; store errors are returned as they
-// are.
+// writes nothing, when [VerifyKeyring] fails over the database's recorded checks and data
+// keys; its errors are VerifyKeyring's. Store errors are returned as they are.
 func (e *Envelope) Verify(ctx context.Context) error {
-	if e.ring.ActiveID() == "" {
-		return errors.New("keyring holds no keys")
-	}
 	checks, err := e.store.KeyChecks(ctx)
 	if err != nil {
 		return err
@@ -61,13 +51,47 @@ func (e *Envelope) Verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	toRecord, err := verifyKeyring(e.ring, checks, dks)
+	if err != nil {
+		return err
+	}
+	for _, id := range toRecord {
+		kek, _ := e.ring.lookup(id)
+		if err := e.store.PutKeyCheck(ctx, id, makeCheck(kek, id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
+// VerifyKeyring decides whether ring is the keyring a database was written with, from the
+// check values the database records (by key id) and its wrapped data keys. It reads and
+// records nothing, so it can run before the database is opened for writing (a start refuses
+// a wrong keyring before a pending migration runs). It fails when
+//   - a key's recorded check value does not open under the key of the same id (or, for a key
+//     without a recorded check, none of the data keys it wraps unwraps with it): "keyring does
+//     not match the database: key <id> is not the key the data was written with";
+//   - a data key is wrapped by a key the keyring lacks: the error names the missing ids;
+//   - the database has recorded checks and none of them is for a key of this keyring.
+//
+// Every such error has [ErrKeyringMismatch] in its chain; none holds key material.
+func VerifyKeyring(ring *Keyring, checks map[string][]byte, dataKeys []*switchboard.DataKey) error {
+	_, err := verifyKeyring(ring, checks, dataKeys)
+	return err
+}
+
+// verifyKeyring is [VerifyKeyring]; it also returns the ids of the keys of ring that have no
+// recorded check yet, for [Envelope.Verify] to record.
+func verifyKeyring(ring *Keyring, checks map[string][]byte, dks []*switchboard.DataKey) ([]string, error) {
+	if ring.ActiveID() == "" {
+		return nil, errors.New("keyring holds no keys")
+	}
 	var problems []error
 	unchecked := map[string]cipher.AEAD{} // keys of the ring without a recorded check
 	var toRecord []string
 	matched := 0
-	for _, id := range e.ring.IDs() {
-		kek, _ := e.ring.lookup(id)
+	for _, id := range ring.IDs() {
+		kek, _ := ring.lookup(id)
 		if c, ok := checks[id]; ok {
 			if !checkMatches(kek, id, c) {
 				problems = append(problems, mismatch(id))
@@ -86,7 +110,7 @@ func (e *Envelope) Verify(ctx context.Context) error {
 	missing := map[string]int{}
 	tried := map[string]bool{} // key id -> proven right
 	for _, dk := range dks {
-		if !e.ring.Has(dk.KEKID) {
+		if !ring.Has(dk.KEKID) {
 			missing[dk.KEKID]++
 			continue
 		}
@@ -126,15 +150,9 @@ func (e *Envelope) Verify(ctx context.Context) error {
 			ErrKeyringMismatch, strings.Join(ids, ", "), n))
 	}
 	if len(problems) > 0 {
-		return errors.Join(problems...)
+		return nil, errors.Join(problems...)
 	}
-
-	for _, id := range toRecord {
-		if err := e.store.PutKeyCheck(ctx, id, makeCheck(unchecked[id], id)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return toRecord, nil
 }
 
 // checkActive makes sure the database knows the active key before anything is wrapped by it
