@@ -2,6 +2,11 @@ module github.com/switchboardhq/switchboard
 
 go 1.26.0
 
+// Go 1.26.8 has standard-library advisories (net/http, crypto/x509, crypto/tls, html/template,
+// mime/multipart) in code Switchboard calls, fixed in 1.26.9/1.26.10; 1.27.3 is the newer
+// toolchain served here. GOTOOLCHAIN=go1.27.3 must be exported where the default is local.
+toolchain go1.27.3
+
 require (
 	github.com/MicahParks/keyfunc/v3 v3.9.1
 	github.com/chromedp/cdproto v0.159.0
@@ -49,7 +54,9 @@ require (
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/telemetry v0.0.0-20261010193011-f71dc92da45e // indirect
 	golang.org/x/tools v0.52.0 // indirect
+	golang.org/x/vuln v1.9.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
 	modernc.org/libc v1.80.1 // indirect
@@ -57,4 +64,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-tool honnef.co/go/tools/cmd/staticcheck
+tool (
+	golang.org/x/vuln/cmd/govulncheck
+	honnef.co/go/tools/cmd/staticcheck
+)
