@@ -2,13 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/pressly/goose/v3"
@@ -43,15 +40,9 @@ func InspectSchema(ctx context.Context, path string) (*Schema, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	s.Exists = true
-	abs, err := filepath.Abs(path)
+	db, err := openReadOnly(path)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
-	// A file: URI, so that SQLite's own mode=ro applies: no write, no file created.
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&_pragma=busy_timeout(5000)"}
-	db, err := sql.Open("sqlite", u.String())
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, err
 	}
 	defer db.Close()
 	var n int
