@@ -179,7 +179,7 @@ with the progress of a re-wrap.`,
 func (o *options) withKeyring(f func(context.Context, switchboard.Store, *seal.Keyring, *seal.Envelope) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		if err := o.refuseMalformedKeyring(); err != nil {
+		if err := o.refuseKeyringBeforeOpen(ctx, false); err != nil {
 			return err
 		}
 		store, err := o.openStore(ctx)

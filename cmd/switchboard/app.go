@@ -142,7 +142,7 @@ func (o *options) openKeyring(ctx context.Context, store switchboard.Store, crea
 			return nil, nil, herr
 		}
 		if has {
-			return nil, nil, fmt.Errorf("the database holds data but the keyring %s does not exist: restore it or point SWITCHBOARD_KEYRING at it; refusing to start so that no stored secret becomes unreadable", path)
+			return nil, nil, missingKeyring(path)
 		}
 		if !create || !isDefault {
 			return nil, nil, fmt.Errorf("keyring %s does not exist", path)

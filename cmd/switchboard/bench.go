@@ -203,6 +203,9 @@ the owner API key.`,
 }
 
 func seed(ctx context.Context, o *options, so *seedOptions, config map[string]any) error {
+	if err := o.refuseKeyringBeforeOpen(ctx, true); err != nil {
+		return err
+	}
 	store, err := o.openStore(ctx)
 	if err != nil {
 		return err

@@ -128,6 +128,10 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		}
 		defer unlock()
 	}
+	// Refused before the store is opened: opening it applies pending migrations.
+	if err := o.refuseKeyringBeforeOpen(ctx, true); err != nil {
+		return err
+	}
 	store, err := o.openStore(ctx)
 	if err != nil {
 		return err
