@@ -7,6 +7,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -72,7 +74,7 @@ func decode(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return decodeError(err, reflect.TypeOf(dst))
 	}
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) != 0 {
 		return switchboard.Errorf(switchboard.CodeInvalid, "body.malformed")
@@ -82,7 +84,7 @@ func decode(body []byte, dst any) error {
 
 // decodeError translates an encoding/json error. encoding/json reports an unknown field only
 // in its message text ("json: unknown field \"x\""), so that one case reads the text.
-func decodeError(err error) error {
+func decodeError(err error, dst reflect.Type) error {
 	if e, ok := errors.AsType[*switchboard.Error](err); ok {
 		return e
 	}
@@ -94,7 +96,7 @@ func decodeError(err error) error {
 		if te.Field == "" {
 			return &switchboard.Error{Code: switchboard.CodeInvalid, Message: "body.type", Cause: err}
 		}
-		e := switchboard.Invalid(te.Field, "type")
+		e := switchboard.Invalid(fieldPath(dst, te.Field), "type")
 		e.Cause = err
 		return e
 	}
@@ -119,6 +121,61 @@ func isJSON(ct string) bool {
 		return false
 	}
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// fieldPath is the dotted path of the struct fields in an UnmarshalTypeError's Field, by their
+// JSON names, as Go 1.26 reports it: from Go 1.27 the path also holds array indexes, map keys
+// and the client's spelling of a case-folded key ("tags.1", "labels.<key>", "CONFIG.Port"),
+// client text that names no field of the API. Indexes are dropped and the path ends at a map,
+// so the error names the same field whichever toolchain built us.
+func fieldPath(t reflect.Type, path string) string {
+	var out []string
+	for seg := range strings.SplitSeq(path, ".") {
+		t = deref(t)
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			t = deref(t.Elem())
+			if _, err := strconv.Atoi(seg); err == nil {
+				continue // an index (Go 1.27); Go 1.26 goes on with the element's field
+			}
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			break // a map (its keys are the client's), an interface, or a type we can't follow
+		}
+		var name string
+		t, name = structField(t, seg)
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return clip(path, 100)
+	}
+	return strings.Join(out, ".")
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// structField returns the type and JSON name of t's field that encoding/json decodes the key
+// into (exact name first, then case-insensitively); a nil type and the key when none does.
+func structField(t reflect.Type, key string) (reflect.Type, string) {
+	var foldType reflect.Type
+	foldName := key
+	for f := range t.Fields() {
+		name := f.Name
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" {
+			name = tag
+		}
+		if name == key {
+			return f.Type, name
+		}
+		if foldType == nil && strings.EqualFold(name, key) {
+			foldType, foldName = f.Type, name
+		}
+	}
+	return foldType, foldName
 }
 
 // fieldName is a client's JSON key as the field of an error: clipped, and the empty key (or

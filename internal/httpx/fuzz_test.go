@@ -50,3 +50,38 @@ func TestDecodeJSONEmptyKey(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeJSONTypeErrorPath: a field of the wrong type is named by its struct fields only,
+// the same on Go 1.26 and 1.27 (whose encoding/json adds array indexes and map keys to the
+// path: "tags.1", "labels.<client text>").
+func TestDecodeJSONTypeErrorPath(t *testing.T) {
+	type item struct {
+		Port int `json:"port"`
+	}
+	type body struct {
+		Tags   []string          `json:"tags"`
+		Items  []*item           `json:"items"`
+		Grid   [][]int           `json:"grid"`
+		Labels map[string]int    `json:"labels"`
+		Nested map[string][]item `json:"nested"`
+		Config *item             `json:"config"`
+	}
+	for in, want := range map[string]string{
+		`{"tags":["x",1]}`:                    "tags",
+		`{"items":[{"port":1},{"port":"x"}]}`: "items.port",
+		`{"grid":[[1],[2,"x"]]}`:              "grid",
+		`{"labels":{"secret-ish key":"x"}}`:   "labels",
+		`{"nested":{"k":[{"port":"x"}]}}`:     "nested",
+		`{"config":{"port":"x"}}`:             "config.port",
+		`{"CONFIG":{"Port":"x"}}`:             "config.port",
+	} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(in))
+		r.Header.Set("Content-Type", "application/json")
+		var dst body
+		err := DecodeJSON(httptest.NewRecorder(), r, &dst, 4096)
+		e, ok := errors.AsType[*switchboard.Error](err)
+		if !ok || e.Message != "field.type" || len(e.Details) != 1 || e.Details[0].Field != want || e.Args["Field"] != want {
+			t.Errorf("%s: error %#v, want field.type on %q", in, err, want)
+		}
+	}
+}
