@@ -99,7 +99,8 @@ func (l *outageLoad) stop() []loadResult {
 // outageVerdict counts the answers of an outage load by kind.
 type outageVerdict struct {
 	ok, unavailable, other5xx, hung, transport, otherStatus int
-	readsOKDuringOutage, readsDuringOutage                  int
+	readsOKDuringOutage, readsDuringOutage                  int // credential reads apart:
+	credsOKDuringOutage, credsDuringOutage                  int
 	firstWriteOKAfter                                       time.Time
 	maxElapsed                                              time.Duration
 }
@@ -123,8 +124,12 @@ func judgeOutage(t *testing.T, results []loadResult, from, to, since time.Time) 
 		v.maxElapsed = max(v.maxElapsed, r.elapsed)
 		during := !res.at.Before(from) && res.at.Before(to)
 		read := res.op != "create" && res.op != "update"
-		if during && read {
+		creds := res.op == "credentials"
+		if during && read && !creds {
 			v.readsDuringOutage++
+		}
+		if during && creds {
+			v.credsDuringOutage++
 		}
 		switch {
 		case r.err != nil:
@@ -133,8 +138,11 @@ func judgeOutage(t *testing.T, results []loadResult, from, to, since time.Time) 
 			continue
 		case r.status < 300:
 			v.ok++
-			if during && read {
+			if during && read && !creds {
 				v.readsOKDuringOutage++
+			}
+			if during && creds {
+				v.credsOKDuringOutage++
 			}
 			if !res.at.Before(since) {
 				if !read && (v.firstWriteOKAfter.IsZero() || res.at.Add(r.elapsed).Before(v.firstWriteOKAfter)) {
@@ -261,10 +269,11 @@ func TestOutagePostgresStopped(t *testing.T) {
 
 // SQLite held locked: another process's connection holds the write lock (BEGIN EXCLUSIVE,
 // as the sqlite3 shell would) for a while, under load. Writes wait at most the busy timeout
-// and answer 503/5030 with Retry-After; reads keep succeeding, since in WAL mode readers see
+// and answer 503/5030 with Retry-After. Reads keep succeeding, since in WAL mode readers see
 // the last committed snapshot and never wait for the writer's lock (what we decided: a held
-// write lock is no reason to refuse a read). No other 5xx, no request over hungBound, and
-// writes succeed again as soon as the lock is released.
+// write lock is no reason to refuse a read) — except a credential read once the read audit's
+// buffer is full, which must write its own audit event first. No other 5xx, no request over
+// hungBound, and writes succeed again as soon as the lock is released.
 func TestOutageSQLiteLocked(t *testing.T) {
 	subprocessOnly(t)
 	held := 7 * time.Second // longer than busy_timeout, so writes do give up
@@ -308,6 +317,11 @@ func TestOutageSQLiteLocked(t *testing.T) {
 	}
 	if v.readsDuringOutage == 0 || v.readsOKDuringOutage != v.readsDuringOutage {
 		t.Errorf("reads while locked: %d of %d succeeded, want all (WAL readers do not wait for the writer)", v.readsOKDuringOutage, v.readsDuringOutage)
+		for _, res := range results {
+			if res.op != "create" && res.op != "update" && res.op != "credentials" && !res.at.Before(locked) && res.at.Before(released) && (res.reply.err != nil || res.reply.status >= 300) {
+				t.Logf("  %s at +%v: %s", res.op, res.at.Sub(locked).Round(time.Millisecond), res.reply.describe())
+			}
+		}
 	}
 	if v.firstWriteOKAfter.IsZero() {
 		t.Fatalf("no write succeeded after the lock was released")
@@ -316,7 +330,15 @@ func TestOutageSQLiteLocked(t *testing.T) {
 	figure(t, "sqlite_lock_non503_5xx", v.other5xx)
 	figure(t, "sqlite_lock_hung_requests", v.hung+v.transport)
 	figure(t, "sqlite_lock_slowest_request_ms", v.maxElapsed.Milliseconds())
+	// A credential read is answered only once its audit event is written or buffered: the
+	// buffer holds 8,192 events, and once it is full (about 5 s of this load) a credential
+	// read writes its own event, so it waits for the lock and gets 503 like a write. That is
+	// the audit failing closed, not a defect; judgeOutage has checked those answers.
+	if v.credsOKDuringOutage == 0 {
+		t.Errorf("no credential read succeeded while locked (%d tried): the read audit buffer should carry them", v.credsDuringOutage)
+	}
 	figure(t, "sqlite_lock_reads_ok_while_locked", fmt.Sprintf("%d/%d", v.readsOKDuringOutage, v.readsDuringOutage))
+	figure(t, "sqlite_lock_credential_reads_ok_while_locked", fmt.Sprintf("%d/%d", v.credsOKDuringOutage, v.credsDuringOutage))
 	figure(t, "sqlite_lock_recovery_seconds", fmt.Sprintf("%.2f", v.firstWriteOKAfter.Sub(released).Seconds()))
 	settledGoroutines(t, p, "sqlite_lock", before)
 	p.stop()
