@@ -9,7 +9,7 @@
 # cmd/switchboard/deploy_test.go checks this file: the build is static, the final stage is
 # distroless and non-root, and the command's flags exist in the binary.
 
-FROM golang:1.26-bookworm AS build
+FROM golang:1.27-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download

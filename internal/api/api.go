@@ -119,7 +119,12 @@ func page(r *http.Request) (switchboard.Page, error) {
 	q := r.URL.Query()
 	if s := q.Get("page_size"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
+		switch {
+		case err != nil:
+			return p, switchboard.Invalid("page_size", "type")
+		case n < 1:
+			return p, switchboard.Invalid("page_size", "minimum")
+		case n > 1000:
 			return p, switchboard.Invalid("page_size", "maximum")
 		}
 		p.Limit = n

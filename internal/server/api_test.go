@@ -572,10 +572,10 @@ func TestListConnectionsPagination(t *testing.T) {
 		}{
 			{"page_token=not-a-token!", detail{Field: "page_token", Reason: "invalid"}},
 			{"page_token=" + url.QueryEscape("djE6"), detail{Field: "page_token", Reason: "invalid"}}, // "v1:" with no id
-			{"page_size=0", detail{Field: "page_size", Reason: "maximum"}},
+			{"page_size=0", detail{Field: "page_size", Reason: "minimum"}},
 			{"page_size=5000", detail{Field: "page_size", Reason: "maximum"}},
-			{"page_size=-1", detail{Field: "page_size", Reason: "maximum"}},
-			{"page_size=abc", detail{Field: "page_size", Reason: "maximum"}},
+			{"page_size=-1", detail{Field: "page_size", Reason: "minimum"}},
+			{"page_size=abc", detail{Field: "page_size", Reason: "type"}},
 			{"status=BOGUS", detail{Field: "status", Reason: "enum"}},
 		} {
 			r := e.Do(t, "GET", connsPath+"?"+tc.query, e.OwnerKey, nil)
