@@ -39,22 +39,12 @@ func apikeyListCmd(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var items []sbclient.APIKey
-			opts := sbclient.ListOptions{PageSize: 100}
-			for {
-				p, err := c.ListAPIKeys(cmd.Context(), r.workspace, opts)
-				if err != nil {
-					return r.fail(err)
-				}
-				items = append(items, p.Items...)
-				if p.NextPageToken == "" {
-					break
-				}
-				if !everything {
-					fmt.Fprintln(r.o.stderr, "more keys: --all to list every one")
-					break
-				}
-				opts.PageToken = p.NextPageToken
+			items, err := collectPages(r, everything, "more keys: --all to list every one",
+				func(token string) (*sbclient.Page[sbclient.APIKey], error) {
+					return c.ListAPIKeys(cmd.Context(), r.workspace, sbclient.ListOptions{PageSize: 100, PageToken: token})
+				})
+			if err != nil {
+				return err
 			}
 			return printList(r, items, apiKeyColumns)
 		},

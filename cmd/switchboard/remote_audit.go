@@ -29,21 +29,15 @@ func auditCmd(o *options) *cobra.Command {
 				return err
 			}
 			f.PageSize = limit
-			var items []sbclient.AuditEvent
-			for {
-				p, err := c.ListAudit(cmd.Context(), r.workspace, f)
-				if err != nil {
-					return r.fail(err)
-				}
-				items = append(items, p.Items...)
-				if p.NextPageToken == "" {
-					break
-				}
-				if !everything {
-					fmt.Fprintf(r.o.stderr, "more events: --page-token %s (or --all)\n", p.NextPageToken)
-					break
-				}
-				f.PageToken = p.NextPageToken
+			items, err := collectPages(r, everything, "more events: --page-token %s (or --all)",
+				func(token string) (*sbclient.Page[sbclient.AuditEvent], error) {
+					if token != "" {
+						f.PageToken = token
+					}
+					return c.ListAudit(cmd.Context(), r.workspace, f)
+				})
+			if err != nil {
+				return err
 			}
 			return printList(r, items, auditColumns)
 		},

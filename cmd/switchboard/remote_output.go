@@ -248,3 +248,29 @@ func schemaFields(schema json.RawMessage) string {
 	sort.Strings(names)
 	return joinList(names)
 }
+
+// collectPages reads pages from list (given the page token, "" for the first) until the last
+// one, or only the first unless all is set: then more goes to stderr, its %s (if any) filled
+// with the next page's token.
+func collectPages[T any](r *remote, all bool, more string, list func(token string) (*sbclient.Page[T], error)) ([]T, error) {
+	var items []T
+	token := ""
+	for {
+		p, err := list(token)
+		if err != nil {
+			return nil, r.fail(err)
+		}
+		items = append(items, p.Items...)
+		if p.NextPageToken == "" {
+			return items, nil
+		}
+		if !all {
+			if strings.Contains(more, "%s") {
+				more = fmt.Sprintf(more, p.NextPageToken)
+			}
+			fmt.Fprintln(r.o.stderr, more)
+			return items, nil
+		}
+		token = p.NextPageToken
+	}
+}

@@ -120,22 +120,12 @@ func webhooksCmd(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var items []sbclient.WebhookDelivery
-			opts := sbclient.ListOptions{PageSize: limit}
-			for {
-				p, err := c.ListWebhookDeliveries(cmd.Context(), r.workspace, args[0], opts)
-				if err != nil {
-					return r.fail(err)
-				}
-				items = append(items, p.Items...)
-				if p.NextPageToken == "" {
-					break
-				}
-				if !everything {
-					fmt.Fprintln(r.o.stderr, "more deliveries: --all to list every one")
-					break
-				}
-				opts.PageToken = p.NextPageToken
+			items, err := collectPages(r, everything, "more deliveries: --all to list every one",
+				func(token string) (*sbclient.Page[sbclient.WebhookDelivery], error) {
+					return c.ListWebhookDeliveries(cmd.Context(), r.workspace, args[0], sbclient.ListOptions{PageSize: limit, PageToken: token})
+				})
+			if err != nil {
+				return err
 			}
 			return printList(r, items, deliveryColumns)
 		},
