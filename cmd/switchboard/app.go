@@ -165,6 +165,9 @@ func (o *options) openKeyring(ctx context.Context, store switchboard.Store, crea
 	if err := env.Verify(ctx); err != nil {
 		return nil, nil, err
 	}
+	// A replica meeting a data key re-wrapped by a key rotated elsewhere reads the shared
+	// keyring file again instead of failing until it restarts.
+	env.SetReload(func() (*seal.Keyring, error) { return seal.LoadKeyring(path) })
 	return ring, env, nil
 }
 

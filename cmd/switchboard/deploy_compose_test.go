@@ -403,7 +403,25 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 		t.Errorf("a replica with another keyring: %s", redact(stderr))
 	}
 
+	rotateUnderReplicas(t, env, a, b, owner)
 	caddyInFront(t, replicas, procs, owner, id, secret)
+}
+
+// rotateUnderReplicas rotates the shared keyring (a new key, every data key re-wrapped) while
+// both replicas run on the old one: B, which never cached the new workspace's data key, must
+// read its credentials by reading the keyring file again, not answer 5xx until a restart.
+func rotateUnderReplicas(t *testing.T, env []string, a, b *proc, owner string) {
+	t.Helper()
+	a.do("POST", "/v1/workspaces", owner, map[string]any{"id": "rotated", "name": "rotated"}).
+		expect(t, http.StatusCreated, "workspace through A")
+	secret := randomSecret(t)
+	id := a.createConnection(owner, "rotated", "before-rotation", secret)
+	if r := run(t, env, "keys", "rotate"); r.code != 0 {
+		t.Fatalf("keys rotate beside the replicas: exit %d\n%s", r.code, redact(r.stderr))
+	}
+	if got := b.secretOf(owner, "rotated", id); got != secret {
+		t.Errorf("B after a rotation elsewhere: credentials differ from those written")
+	}
 }
 
 // caddyInFront runs the compose Caddyfile, its upstreams pointed at the two processes, and

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/switchboardhq/switchboard"
 )
@@ -63,6 +64,11 @@ type Envelope struct {
 	mu       sync.RWMutex
 	cache    map[string]cipher.AEAD
 	cacheMax int
+
+	// load reads the keyring again (SetReload); reloaded is when it last did.
+	load     func() (*Keyring, error)
+	reloadMu sync.Mutex
+	reloaded time.Time
 }
 
 var _ switchboard.Sealer = (*Envelope)(nil)
@@ -143,7 +149,7 @@ func (e *Envelope) dataKey(ctx context.Context, workspaceID string, create bool)
 	if err != nil {
 		return nil, err
 	}
-	aead, err := e.unwrap(dk)
+	aead, err := e.unwrap(ctx, dk)
 	if err != nil {
 		return nil, err
 	}
@@ -177,10 +183,16 @@ func (e *Envelope) createDataKey(ctx context.Context, workspaceID string) (*swit
 }
 
 // unwrap returns the AEAD of a stored data key.
-func (e *Envelope) unwrap(dk *switchboard.DataKey) (cipher.AEAD, error) {
+func (e *Envelope) unwrap(ctx context.Context, dk *switchboard.DataKey) (cipher.AEAD, error) {
 	kekAEAD, ok := e.ring.lookup(dk.KEKID)
 	if !ok {
-		return nil, switchboard.Internal(fmt.Errorf("seal: the data key of workspace %q is wrapped by key %q, which is not in the keyring", dk.WorkspaceID, dk.KEKID))
+		// Another replica may have rotated the shared keyring: read it again.
+		if found, err := e.reloadFor(ctx, dk.KEKID); err != nil {
+			return nil, &switchboard.Error{Code: switchboard.CodeUnavailable, Message: "unavailable", Cause: err}
+		} else if !found {
+			return nil, missingKey(dk)
+		}
+		kekAEAD, _ = e.ring.lookup(dk.KEKID)
 	}
 	raw, err := unwrapRaw(kekAEAD, dk)
 	if err != nil {
