@@ -169,6 +169,37 @@ func submit(t *testing.T, w *Writer[*fakeTx], ctx context.Context, i int, fn fun
 	return errc
 }
 
+// heldCommitBatch submits n writes as one batch, write bad failing with badErr, and runs it
+// with its commit held until no write was answered within 10 ms (the test fails if one was);
+// the commit then returns commitErr. It returns the writes' results.
+func heldCommitBatch(t *testing.T, db *fakeDB, n, bad int, badErr, commitErr error) []<-chan error {
+	t.Helper()
+	w := newWriter(t, db, 0)
+	release := hold(t, w)
+	var results []<-chan error
+	for i := range n {
+		var fn func(*fakeTx) error
+		if i == bad {
+			fn = func(*fakeTx) error { return badErr }
+		}
+		results = append(results, submit(t, w, context.Background(), i, fn))
+	}
+	started, released := make(chan struct{}), make(chan struct{})
+	db.mu.Lock()
+	// The holding write's batch commits; the next one waits for released.
+	db.failFrom, db.commitErr = 2, commitErr
+	db.commitStarted, db.commitReleased = started, released
+	db.mu.Unlock()
+	release()
+	<-started
+	early := answeredEarly(results)
+	close(released) // before failing, so the writer can end
+	if early != "" {
+		t.Fatal(early)
+	}
+	return results
+}
+
 // answeredEarly says which write, if any, was answered within 10 ms while its batch was
 // still committing.
 func answeredEarly(results []<-chan error) string {
@@ -349,28 +380,8 @@ func TestBrokenTransactionFailsTheBatch(t *testing.T) {
 func TestFailedWriteAnsweredAfterCommit(t *testing.T) {
 	t.Parallel()
 	db := newFakeDB()
-	w := newWriter(t, db, 0)
-	release := hold(t, w)
 	taken := errors.New("name taken")
-	var results []<-chan error
-	for i := range 3 {
-		var fn func(*fakeTx) error
-		if i == 1 {
-			fn = func(*fakeTx) error { return taken }
-		}
-		results = append(results, submit(t, w, context.Background(), i, fn))
-	}
-	started, released := make(chan struct{}), make(chan struct{})
-	db.mu.Lock()
-	db.failFrom, db.commitStarted, db.commitReleased = 2, started, released // commit succeeds
-	db.mu.Unlock()
-	release()
-	<-started
-	early := answeredEarly(results)
-	close(released) // before failing, so the writer can end
-	if early != "" {
-		t.Fatal(early)
-	}
+	results := heldCommitBatch(t, db, 3, 1, taken, nil) // the commit succeeds
 	for i, errc := range results {
 		err := result(t, errc)
 		if want := map[bool]error{true: taken}[i == 1]; !errors.Is(err, want) || (want == nil) != (err == nil) {
@@ -385,31 +396,8 @@ func TestFailedWriteAnsweredAfterCommit(t *testing.T) {
 func TestCommitFailureFailsAll(t *testing.T) {
 	t.Parallel()
 	db := newFakeDB()
-	w := newWriter(t, db, 0)
-	release := hold(t, w)
-	taken := errors.New("name taken")
-	var results []<-chan error
-	for i := range 5 {
-		var fn func(*fakeTx) error
-		if i == 3 {
-			fn = func(*fakeTx) error { return taken }
-		}
-		results = append(results, submit(t, w, context.Background(), i, fn))
-	}
-	lost := errors.New("fsync failed")
-	started, released := make(chan struct{}), make(chan struct{})
-	db.mu.Lock()
-	// The holding write's batch commits; the next one waits for released, then fails.
-	db.failFrom, db.commitErr = 2, lost
-	db.commitStarted, db.commitReleased = started, released
-	db.mu.Unlock()
-	release()
-	<-started
-	early := answeredEarly(results)
-	close(released) // before failing, so the writer can end
-	if early != "" {
-		t.Fatal(early)
-	}
+	taken, lost := errors.New("name taken"), errors.New("fsync failed")
+	results := heldCommitBatch(t, db, 5, 3, taken, lost)
 	for i, errc := range results {
 		err := result(t, errc)
 		if !errors.Is(err, lost) {
