@@ -328,8 +328,9 @@ func (s *Service) open(ctx context.Context, c *Connection) error {
 }
 
 // undecryptable reports whether err, from opening a sealed value, says the value itself
-// cannot be read (it does not authenticate, or its key is not in the keyring: the Sealer's
-// errors of CodeInternal), as opposed to the store failing to answer.
+// cannot be read (it does not authenticate: the Sealer's errors of CodeInternal), as opposed
+// to the store failing to answer or this process lacking the key that wraps the workspace's
+// data key (CodeUnavailable: another replica, or this one after a restart, can read it).
 func undecryptable(err error) bool { return err != nil && ErrorCode(err) == CodeInternal }
 
 // GetConnection returns a connection (viewer role); its secrets render masked.
