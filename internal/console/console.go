@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/i18n"
 )
 
 // Authenticator turns a bearer credential (API key or JWT) into a principal; internal/auth
@@ -51,7 +52,7 @@ type Config struct {
 type Console struct {
 	cfg   Config
 	keys  *keys
-	cat   *catalog
+	cat   *i18n.Catalog
 	pages map[string]*pageTemplate
 	now   func() time.Time
 }

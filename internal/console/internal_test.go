@@ -24,7 +24,7 @@ import (
 // lacks, none is blank, and each translation uses exactly English's template fields.
 func TestCatalogsComplete(t *testing.T) {
 	cat := mustLoadCatalog()
-	en := cat.keys[i18n.English]
+	en := cat.Keys(i18n.English)
 	if len(en) < 100 {
 		t.Fatalf("English console catalog has %d keys", len(en))
 	}
@@ -50,7 +50,7 @@ func TestCatalogsComplete(t *testing.T) {
 		raw[tag.String()] = m
 	}
 	for _, tag := range i18n.Languages()[1:] {
-		got := cat.keys[tag]
+		got := cat.Keys(tag)
 		for _, k := range en {
 			if _, ok := slices.BinarySearch(got, k); !ok {
 				t.Errorf("%s: missing key %q", tag, k)
@@ -77,7 +77,8 @@ func TestCatalogsComplete(t *testing.T) {
 // from a value ({{print "status." ...}}) are checked for each value the code can give.
 func TestUsedKeysExist(t *testing.T) {
 	cat := mustLoadCatalog()
-	known := func(k string) bool { _, ok := slices.BinarySearch(cat.keys[i18n.English], k); return ok }
+	en := cat.Keys(i18n.English)
+	known := func(k string) bool { _, ok := slices.BinarySearch(en, k); return ok }
 	used := map[string]bool{}
 	tpl := regexp.MustCompile(`\.T "([a-z_.0-9A-Z]+)"`)
 	fs.WalkDir(templateFiles, "templates", func(path string, d fs.DirEntry, err error) error {

@@ -3,14 +3,8 @@ package console
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"path"
-	"slices"
-	"strings"
 
-	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
-	"github.com/nicksnyder/go-i18n/v2/i18n/template"
 	"golang.org/x/text/language"
 
 	"github.com/switchboardhq/switchboard"
@@ -29,55 +23,13 @@ var langNames = map[string]string{
 	"en": "English", "zh": "简体中文", "zh-Hant": "繁體中文", "ja": "日本語", "vi": "Tiếng Việt",
 }
 
-// catalog holds the loaded console messages.
-type catalog struct {
-	localizers map[language.Tag]*goi18n.Localizer
-	keys       map[language.Tag][]string // sorted
-}
-
-var parser = &template.TextParser{Option: "missingkey=error"}
-
-func mustLoadCatalog() *catalog {
-	c, err := loadCatalog(localeFiles)
+func mustLoadCatalog() *i18n.Catalog {
+	c, err := i18n.LoadCatalog(localeFiles)
 	if err != nil {
 		// The files are embedded: a broken one is a build defect the tests catch.
 		panic("console: " + err.Error())
 	}
 	return c
-}
-
-func loadCatalog(fsys fs.FS) (*catalog, error) {
-	b := goi18n.NewBundle(i18n.English)
-	c := &catalog{localizers: map[language.Tag]*goi18n.Localizer{}, keys: map[language.Tag][]string{}}
-	files, err := fs.Glob(fsys, "locales/*.json")
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range files {
-		buf, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		mf, err := b.ParseMessageFileBytes(buf, path.Base(name))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		tag, ok := supportedTag(mf.Tag.String())
-		if !ok {
-			return nil, fmt.Errorf("%s: %s is not a language of internal/i18n", name, mf.Tag)
-		}
-		for _, m := range mf.Messages {
-			c.keys[tag] = append(c.keys[tag], m.ID)
-		}
-		slices.Sort(c.keys[tag])
-	}
-	for _, tag := range i18n.Languages() {
-		if len(c.keys[tag]) == 0 {
-			return nil, fmt.Errorf("no console catalog for %s", tag)
-		}
-		c.localizers[tag] = goi18n.NewLocalizer(b, tag.String())
-	}
-	return c, nil
 }
 
 // supportedTag returns the language of internal/i18n whose tag is s.
@@ -90,24 +42,9 @@ func supportedTag(s string) (language.Tag, bool) {
 	return language.Und, false
 }
 
-// render renders key in exactly tag's catalog.
-func (c *catalog) render(tag language.Tag, key string, args map[string]any) (string, bool) {
-	if _, ok := slices.BinarySearch(c.keys[tag], key); !ok {
-		return "", false
-	}
-	if args == nil {
-		args = map[string]any{}
-	}
-	msg, err := c.localizers[tag].Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: args, TemplateParser: parser})
-	if err != nil || strings.Contains(msg, "<no value>") {
-		return "", false
-	}
-	return msg, true
-}
-
 // localizer renders messages in one language; templates call it as {{.L.T "key"}}.
 type localizer struct {
-	cat *catalog
+	cat *i18n.Catalog
 	tag language.Tag
 }
 
@@ -119,10 +56,7 @@ func (l *localizer) T(key string, kv ...any) string {
 	for i := 0; i+1 < len(kv); i += 2 {
 		args[fmt.Sprint(kv[i])] = kv[i+1]
 	}
-	if msg, ok := l.cat.render(l.tag, key, args); ok {
-		return msg
-	}
-	if msg, ok := l.cat.render(i18n.English, key, args); ok {
+	if msg, ok := l.cat.Localize(l.tag, key, args); ok {
 		return msg
 	}
 	return key

@@ -202,3 +202,25 @@ func closest(tag language.Tag) language.Tag {
 
 // Keys returns every message key of the English catalog, sorted.
 func Keys() []string { return slices.Clone(std.keys[English]) }
+
+// Catalog is a set of messages kept as this package keeps its own: one flat go-i18n JSON file
+// per supported language, locales/<tag>.json, with the same English fallback. The console
+// holds its page texts in one.
+type Catalog struct{ c *catalog }
+
+// LoadCatalog parses every locales/*.json in fsys; each supported language needs a file.
+func LoadCatalog(fsys fs.FS) (*Catalog, error) {
+	c, err := load(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return &Catalog{c: c}, nil
+}
+
+// Localize is Localize over c's messages.
+func (c *Catalog) Localize(tag language.Tag, key string, args map[string]any) (string, bool) {
+	return c.c.localize(tag, key, args)
+}
+
+// Keys returns every message key of tag's file, sorted.
+func (c *Catalog) Keys(tag language.Tag) []string { return slices.Clone(c.c.keys[tag]) }
