@@ -214,7 +214,7 @@ func configEntries(conn *switchboard.Connection, fields []*field) []kv {
 		if s, ok := conn.Secrets[key]; ok {
 			e.Secret, e.Set, e.Value = true, !s.IsZero(), s.Mask()
 		} else if v, ok := conn.Config[key]; ok {
-			e.Set, e.Value = true, displayValue(v)
+			e.Set, e.Value = true, enumString(v)
 		}
 		if !e.Set && !secret {
 			return
@@ -238,21 +238,20 @@ func configEntries(conn *switchboard.Connection, fields []*field) []kv {
 	return out
 }
 
-func displayValue(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
+// lastAudit returns the last n audit events about objectID, oldest first.
+func (c *Console) lastAudit(q *req, objectID string, n int) ([]*switchboard.AuditEvent, error) {
+	return lastN(n, func(after string) ([]*switchboard.AuditEvent, string, error) {
+		return c.cfg.Service.ListAudit(q.ctx, q.ws.ID, switchboard.AuditFilter{ObjectID: objectID, Page: switchboard.Page{Limit: 1000, After: after}})
+	})
 }
 
-// lastAudit returns the last n audit events about objectID, oldest first. The service lists
-// oldest first, so it pages to the end (bounded).
-func (c *Console) lastAudit(q *req, objectID string, n int) ([]*switchboard.AuditEvent, error) {
-	var out []*switchboard.AuditEvent
+// lastN returns the last n items of a list the service pages oldest first: it pages to the
+// end (at most 20 pages) keeping only the last n.
+func lastN[T any](n int, list func(after string) ([]T, string, error)) ([]T, error) {
+	var out []T
 	after := ""
 	for range 20 {
-		page, next, err := c.cfg.Service.ListAudit(q.ctx, q.ws.ID, switchboard.AuditFilter{ObjectID: objectID, Page: switchboard.Page{Limit: 1000, After: after}})
+		page, next, err := list(after)
 		if err != nil {
 			return nil, err
 		}

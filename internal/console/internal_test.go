@@ -250,3 +250,24 @@ func TestFormConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestLastN: the detail pages show the newest items of lists the service pages oldest first.
+func TestLastN(t *testing.T) {
+	pages := map[string][]int{"": {1, 2, 3}, "3": {4, 5, 6}, "6": {7}}
+	calls := 0
+	got, err := lastN(4, func(after string) ([]int, string, error) {
+		calls++
+		p := pages[after]
+		next := ""
+		if after != "6" {
+			next = fmt.Sprint(p[len(p)-1])
+		}
+		return p, next, nil
+	})
+	if err != nil || !slices.Equal(got, []int{4, 5, 6, 7}) || calls != 3 {
+		t.Fatalf("lastN = %v, %v after %d calls; want [4 5 6 7] after 3", got, err, calls)
+	}
+	if _, err := lastN(4, func(string) ([]int, string, error) { return nil, "", errors.New("down") }); err == nil {
+		t.Fatal("lastN hid the service's error")
+	}
+}

@@ -183,6 +183,7 @@ func enumOptions(vals []any) []option {
 	return out
 }
 
+// enumString is v as text: a string as it is, anything else as JSON.
 func enumString(v any) string {
 	if s, ok := v.(string); ok {
 		return s

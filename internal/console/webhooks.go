@@ -69,22 +69,11 @@ func (c *Console) showWebhook(q *req) error {
 	if err != nil {
 		return err
 	}
-	// Deliveries are listed oldest first: page to the end (bounded), keep the last ones.
-	var all []*switchboard.WebhookDelivery
-	after := ""
-	for range 20 {
-		page, next, err := c.cfg.Service.ListWebhookDeliveries(q.ctx, q.ws.ID, id, switchboard.Page{Limit: 1000, After: after})
-		if err != nil {
-			return err
-		}
-		all = append(all, page...)
-		if len(all) > recentDeliveries {
-			all = all[len(all)-recentDeliveries:]
-		}
-		if next == "" {
-			break
-		}
-		after = next
+	all, err := lastN(recentDeliveries, func(after string) ([]*switchboard.WebhookDelivery, string, error) {
+		return c.cfg.Service.ListWebhookDeliveries(q.ctx, q.ws.ID, id, switchboard.Page{Limit: 1000, After: after})
+	})
+	if err != nil {
+		return err
 	}
 	slices.Reverse(all)
 	return c.page(q, http.StatusOK, "webhook", e.URL, "webhooks", webhookData{E: e, Deliveries: all})
