@@ -159,16 +159,19 @@ type flashView struct{ Kind, Text string }
 
 // page renders page with data and status for an authenticated request.
 func (c *Console) page(q *req, status int, name, title, nav string, data any) error {
-	v := &view{
-		L: q.l, Title: title, Nav: nav, CSRF: c.keys.csrfToken("s", q.sess.ID), Principal: q.p,
-		WS: q.ws, Workspaces: q.wss, Data: data,
-		CanEdit: q.can(switchboard.RoleEditor), CanAdmin: q.can(switchboard.RoleAdmin),
-		CanKeyring: q.can(switchboard.RoleAdmin) && q.tenantWide(),
-	}
+	v := &view{L: q.l, Title: title, Nav: nav, Data: data}
+	c.setPrincipal(v, q)
+	return c.write(q.w, q.r, status, name, v)
+}
+
+// setPrincipal fills the parts of v about the signed-in principal: who, where, what it may do.
+func (c *Console) setPrincipal(v *view, q *req) {
+	v.Principal, v.WS, v.Workspaces, v.CSRF = q.p, q.ws, q.wss, c.keys.csrfToken("s", q.sess.ID)
+	v.CanEdit, v.CanAdmin = q.can(switchboard.RoleEditor), q.can(switchboard.RoleAdmin)
+	v.CanKeyring = v.CanAdmin && q.tenantWide()
 	if q.ws != nil {
 		v.Base = q.base()
 	}
-	return c.write(q.w, q.r, status, name, v)
 }
 
 // write fills the parts of v every page has and renders the page.
@@ -208,12 +211,7 @@ func (c *Console) errorPage(w http.ResponseWriter, r *http.Request, l *localizer
 		v.Title = l.T("error.title")
 	}
 	if q != nil {
-		v.Principal, v.WS, v.Workspaces, v.CSRF = q.p, q.ws, q.wss, c.keys.csrfToken("s", q.sess.ID)
-		v.CanEdit, v.CanAdmin = q.can(switchboard.RoleEditor), q.can(switchboard.RoleAdmin)
-		v.CanKeyring = v.CanAdmin && q.tenantWide()
-		if q.ws != nil {
-			v.Base = q.base()
-		}
+		c.setPrincipal(v, q)
 	}
 	if err := c.write(w, r, status, "error", v); err != nil {
 		c.cfg.Logger.Error("console: rendering the error page", "err", err)
