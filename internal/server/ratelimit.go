@@ -2,7 +2,6 @@ package server
 
 import (
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -114,18 +113,18 @@ func (l *limiter) blocked(key string) (bool, time.Duration) {
 	return false, 0
 }
 
-// clientAddr is the address failed authentications are counted against: the peer's IP, or,
-// when the peer is one of the trusted proxies, the last address of X-Forwarded-For that is
-// not (each proxy appends the address it got the request from, so the entries right of the
-// first untrusted one were written by our proxies; anything left of it, the client may have
-// made up). Without trusted proxies forwarding headers are ignored: behind a proxy every
-// client then shares the proxy's bucket.
+// clientAddr is the address failed authentications are counted against: the peer's IP (as
+// httpx.RequestID recorded it from RemoteAddr), or, when the peer is one of the trusted
+// proxies, the last address of X-Forwarded-For that is not (each proxy appends the address it
+// got the request from, so the entries right of the first untrusted one were written by our
+// proxies; anything left of it, the client may have made up). Without trusted proxies
+// forwarding headers are ignored: behind a proxy every client then shares the proxy's bucket.
 func (s *Server) clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	host := switchboard.RequestInfoFrom(r.Context()).IP
+	if len(s.cfg.TrustedProxies) == 0 {
+		return host
 	}
-	if len(s.cfg.TrustedProxies) == 0 || !s.trusted(host) {
+	if a, err := netip.ParseAddr(host); err != nil || !s.trusted(a) {
 		return host
 	}
 	var hops []string
@@ -133,24 +132,19 @@ func (s *Server) clientAddr(r *http.Request) string {
 		hops = append(hops, strings.Split(v, ",")...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
-		hop := strings.TrimSpace(hops[i])
-		a, err := netip.ParseAddr(hop)
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
 			return host // a garbled chain: count it against the proxy, which passed it on
 		}
-		if !s.trusted(hop) {
+		if !s.trusted(a) {
 			return a.Unmap().String()
 		}
 	}
 	return host
 }
 
-// trusted reports whether addr is in one of the trusted proxies' prefixes.
-func (s *Server) trusted(addr string) bool {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return false
-	}
+// trusted reports whether a is in one of the trusted proxies' prefixes.
+func (s *Server) trusted(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range s.cfg.TrustedProxies {
 		if p.Contains(a) {
@@ -160,11 +154,15 @@ func (s *Server) trusted(addr string) bool {
 	return false
 }
 
+// retryAfter sets Retry-After to wait in whole seconds, at least 1.
+func retryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+}
+
 // writeRateLimited answers 429 with Retry-After (whole seconds, at least 1) in the route's
 // error shape.
 func writeRateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration, writeError func(http.ResponseWriter, *http.Request, error)) {
-	secs := max(1, int(math.Ceil(wait.Seconds())))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	retryAfter(w, wait)
 	writeError(w, r, switchboard.Errorf(switchboard.CodeRateLimited, "rate_limited"))
 }
 
@@ -179,7 +177,7 @@ func (s *Server) limitSignIn(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr := s.clientAddr(r)
 		if blocked, wait := s.failedAuth.blocked(addr); blocked {
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+			retryAfter(w, wait)
 			http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
 			return
 		}
