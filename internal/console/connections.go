@@ -154,27 +154,28 @@ type detailData struct {
 	AuditForbidden bool
 }
 
-// loadConnection returns the connection of the path and its connector version's fields.
-func (c *Console) loadConnection(q *req) (*switchboard.Connection, *switchboard.ConnectorDefinition, []*field, error) {
-	conn, err := c.cfg.Service.GetConnection(q.ctx, q.ws.ID, q.r.PathValue("id"))
-	if err != nil {
-		return nil, nil, nil, err
+// loadConnection returns the connection of the path, its connector and the fields of its
+// connector version; schemaErr reports a schema the form generator cannot read (the config
+// then shows as stored).
+func (c *Console) loadConnection(q *req) (conn *switchboard.Connection, def *switchboard.ConnectorDefinition, fields []*field, schemaErr bool, err error) {
+	if conn, err = c.cfg.Service.GetConnection(q.ctx, q.ws.ID, q.r.PathValue("id")); err != nil {
+		return nil, nil, nil, false, err
 	}
-	def, err := c.cfg.Service.GetConnector(q.ctx, q.ws.ID, conn.ConnectorID)
-	if err != nil {
-		return nil, nil, nil, err
+	if def, err = c.cfg.Service.GetConnector(q.ctx, q.ws.ID, conn.ConnectorID); err != nil {
+		return nil, nil, nil, false, err
 	}
-	var fields []*field
 	for _, v := range def.Versions {
 		if v.Version == conn.ConnectorVersion {
-			fields, _ = schemaFields(v.Schema) // an unreadable schema shows the config as stored
+			var ferr error
+			fields, ferr = schemaFields(v.Schema)
+			schemaErr = ferr != nil
 		}
 	}
-	return conn, def, fields, nil
+	return conn, def, fields, schemaErr, nil
 }
 
 func (c *Console) showConnection(q *req) error {
-	conn, def, fields, err := c.loadConnection(q)
+	conn, def, fields, _, err := c.loadConnection(q)
 	if err != nil {
 		return err
 	}

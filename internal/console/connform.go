@@ -32,13 +32,10 @@ type formData struct {
 // summaryItem is one line of the error summary, linking to its input.
 type summaryItem struct{ Href, Text string }
 
-// chosenVersion returns the version of def named version, or the latest.
-func chosenVersion(def *switchboard.ConnectorDefinition, version string) *switchboard.ConnectorVersion {
-	if version == "" {
-		version = def.Connector.LatestVersion
-	}
+// latestVersion returns def's latest version (its last when none is marked latest).
+func latestVersion(def *switchboard.ConnectorDefinition) *switchboard.ConnectorVersion {
 	for i := range def.Versions {
-		if def.Versions[i].Version == version {
+		if def.Versions[i].Version == def.Connector.LatestVersion {
 			return &def.Versions[i]
 		}
 	}
@@ -71,7 +68,7 @@ func (c *Console) createForm(q *req, key string) (*formData, error) {
 		return nil, err
 	}
 	d.Connector = &def.Connector
-	if v := chosenVersion(def, ""); v != nil {
+	if v := latestVersion(def); v != nil {
 		d.Version = v.Version
 		if d.Fields, err = schemaFields(v.Schema); err != nil {
 			d.SchemaErr = true
@@ -223,24 +220,18 @@ func formatVariables(vs []switchboard.Variable) string {
 
 // editForm prepares the edit form of the path's connection, filled with its values.
 func (c *Console) editForm(q *req) (*formData, error) {
-	conn, def, fields, err := c.loadConnection(q)
+	conn, def, fields, schemaErr, err := c.loadConnection(q)
 	if err != nil {
 		return nil, err
 	}
 	d := &formData{
 		Mode: "edit", Action: c.detailPath(q, conn.ID) + "/edit", Connector: &def.Connector, Version: conn.ConnectorVersion,
-		Fields: fields, C: conn, Revision: conn.Revision, Errors: map[string]string{},
+		Fields: fields, SchemaErr: schemaErr, C: conn, Revision: conn.Revision, Errors: map[string]string{},
 		Name: conn.Name, Description: conn.Description, Environment: conn.Environment, Xref: conn.ExternalXref,
 		Tags: strings.Join(conn.Tags, ", "), Variables: formatVariables(conn.Variables),
 	}
-	d.SchemaErr = fields == nil && chosenVersion(def, conn.ConnectorVersion) != nil && !emptySchema(chosenVersion(def, conn.ConnectorVersion).Schema)
 	fill(d.Fields, conn.Config)
 	return d, nil
-}
-
-func emptySchema(raw json.RawMessage) bool {
-	f, err := schemaFields(raw)
-	return err == nil && len(f) == 0
 }
 
 func (c *Console) editConnection(q *req) error {
@@ -338,7 +329,7 @@ func parseRevision(s string) (int64, bool) {
 
 // rotateForm prepares the form of new secret values (only the secret fields, all blank).
 func (c *Console) rotateData(q *req) (*formData, error) {
-	conn, def, fields, err := c.loadConnection(q)
+	conn, def, fields, _, err := c.loadConnection(q)
 	if err != nil {
 		return nil, err
 	}
