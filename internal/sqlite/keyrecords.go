@@ -46,12 +46,7 @@ func ReadKeyRecords(ctx context.Context, path string) (*KeyRecords, error) {
 		return nil, fmt.Errorf("sqlite: read %s: %w", path, err)
 	}
 	defer tx.Rollback()
-	has := func(table string) (bool, error) {
-		var n int
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n)
-		return n > 0, err
-	}
-	if ok, err := has("key_checks"); err != nil {
+	if ok, err := hasTable(ctx, tx, "key_checks"); err != nil {
 		return nil, fmt.Errorf("sqlite: read %s: %w", path, err)
 	} else if ok {
 		rows, err := tx.QueryContext(ctx, `SELECT kek_id, "check" FROM key_checks`)
@@ -71,7 +66,7 @@ func ReadKeyRecords(ctx context.Context, path string) (*KeyRecords, error) {
 			return nil, fmt.Errorf("sqlite: read key checks: %w", err)
 		}
 	}
-	if ok, err := has("data_keys"); err != nil {
+	if ok, err := hasTable(ctx, tx, "data_keys"); err != nil {
 		return nil, fmt.Errorf("sqlite: read %s: %w", path, err)
 	} else if ok {
 		rows, err := tx.QueryContext(ctx, `SELECT workspace_id, kek_id, wrapped FROM data_keys ORDER BY workspace_id`)
@@ -91,6 +86,15 @@ func ReadKeyRecords(ctx context.Context, path string) (*KeyRecords, error) {
 		}
 	}
 	return r, nil
+}
+
+// hasTable reports whether the database q reads has a table called name.
+func hasTable(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, name string) (bool, error) {
+	var ok bool
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)`, name).Scan(&ok)
+	return ok, err
 }
 
 // openReadOnly opens the existing database file at path for reading only, without creating

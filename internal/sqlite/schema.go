@@ -45,12 +45,9 @@ func InspectSchema(ctx context.Context, path string) (*Schema, error) {
 		return nil, err
 	}
 	defer db.Close()
-	var n int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, versionTable).Scan(&n)
-	if err != nil {
+	if ok, err := hasTable(ctx, db, versionTable); err != nil {
 		return nil, fmt.Errorf("sqlite: read %s: %w", path, err)
-	}
-	if n == 0 {
+	} else if !ok {
 		return s, nil
 	}
 	rows, err := db.QueryContext(ctx, `SELECT DISTINCT version_id FROM `+versionTable+` WHERE version_id > 0 AND is_applied ORDER BY version_id`)
@@ -68,10 +65,9 @@ func InspectSchema(ctx context.Context, path string) (*Schema, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: read migrations: %w", err)
 	}
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tenants'`).Scan(&n); err != nil {
+	if ok, err := hasTable(ctx, db, "tenants"); err != nil {
 		return nil, fmt.Errorf("sqlite: read %s: %w", path, err)
-	}
-	if n > 0 {
+	} else if ok {
 		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tenants)`).Scan(&s.HasData); err != nil {
 			return nil, fmt.Errorf("sqlite: read tenants: %w", err)
 		}
