@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
 	"io/fs"
 	"os"
@@ -25,16 +24,7 @@ func TestBootFailsClosedOnEveryBadKeyring(t *testing.T) {
 	for _, d := range drivers {
 		t.Run(d, func(t *testing.T) {
 			b := newBackend(t, d)
-			p := startServe(t, nil, b.flags()...)
-			owner := parseBootstrap(t, p.stderr.String()).key
-			secret := randomSecret(t)
-			id := p.createConnection(owner, "default", "c1", secret)
-			p.stop()
-
-			good, err := os.ReadFile(b.keyringPath())
-			if err != nil {
-				t.Fatal(err)
-			}
+			owner, id, secret, good := seedSecret(t, b)
 			goodLine := lastLine(string(good))
 			goodID, goodB64, _ := strings.Cut(goodLine, ":")
 			sized := func(n int) string {
@@ -117,7 +107,7 @@ func TestBootFailsClosedOnEveryBadKeyring(t *testing.T) {
 			t.Logf("FIGURE bad_keyring_boots_serving=%d", len(cases)-refused)
 			t.Logf("FIGURE db_changed_by_refused_boot=%d", changed)
 
-			p = startServe(t, nil, b.flags()...)
+			p := startServe(t, nil, b.flags()...)
 			if got := p.secretOf(owner, "default", id); got != secret {
 				t.Errorf("the secret differs after the refused starts")
 			}
@@ -219,31 +209,10 @@ func TestNoPlaintextMode(t *testing.T) {
 // migrates and starts.
 func TestBootRefusesMalformedKeyringBeforeMigrating(t *testing.T) {
 	b := newBackend(t, "sqlite")
-	p := startServe(t, nil, b.flags()...)
-	owner := parseBootstrap(t, p.stderr.String()).key
-	secret := randomSecret(t)
-	id := p.createConnection(owner, "default", "c1", secret)
-	p.stop()
-
-	// Undo the last migration (00008: one index), as a database of the previous release is.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(b.dataDir, "switchboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		`DROP INDEX connections_created`,
-		`DELETE FROM goose_db_version WHERE version_id = 8`,
-		`PRAGMA wal_checkpoint(TRUNCATE)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-
-	good, err := os.ReadFile(b.keyringPath())
-	if err != nil {
-		t.Fatal(err)
+	owner, id, secret, good := seedSecret(t, b)
+	b.undoLastMigration(t)
+	if b.pending(t) != 1 {
+		t.Fatalf("the database is not one migration behind")
 	}
 	goodID, _, _ := strings.Cut(lastLine(string(good)), ":")
 	if err := os.WriteFile(b.keyringPath(), []byte(goodID+":not base64!\n"), 0o600); err != nil {
@@ -268,7 +237,7 @@ func TestBootRefusesMalformedKeyringBeforeMigrating(t *testing.T) {
 	if err := os.WriteFile(b.keyringPath(), good, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p = startServe(t, nil, b.flags()...)
+	p := startServe(t, nil, b.flags()...)
 	if got := p.secretOf(owner, "default", id); got != secret {
 		t.Errorf("the secret differs after the upgrade")
 	}

@@ -23,16 +23,7 @@ func TestBootRefusesMissingOrOtherKeyringBeforeMigrating(t *testing.T) {
 	for _, d := range drivers {
 		t.Run(d, func(t *testing.T) {
 			b := newBackend(t, d)
-			p := startServe(t, nil, b.flags()...)
-			owner := parseBootstrap(t, p.stderr.String()).key
-			secret := randomSecret(t)
-			id := p.createConnection(owner, "default", "c1", secret)
-			p.stop()
-
-			good, err := os.ReadFile(b.keyringPath())
-			if err != nil {
-				t.Fatal(err)
-			}
+			owner, id, secret, good := seedSecret(t, b)
 			goodID, goodB64, _ := strings.Cut(lastLine(string(good)), ":")
 			b.undoLastMigration(t)
 			if b.pending(t) != 1 {
@@ -52,18 +43,7 @@ func TestBootRefusesMissingOrOtherKeyringBeforeMigrating(t *testing.T) {
 			refused, changed := 0, 0
 			for _, c := range cases {
 				t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-					if c.keyring == nil {
-						if err := os.Remove(b.keyringPath()); err != nil {
-							t.Fatal(err)
-						}
-					} else if err := os.WriteFile(b.keyringPath(), []byte(*c.keyring), 0o600); err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() {
-						if err := os.WriteFile(b.keyringPath(), good, 0o600); err != nil {
-							t.Fatal(err)
-						}
-					})
+					b.swapKeyring(t, c.keyring, good)
 					before := b.snapshot(t)
 					stderr := refusedStart(t, nil, b.flags()...)
 					ok := !t.Failed()
@@ -113,7 +93,7 @@ func TestBootRefusesMissingOrOtherKeyringBeforeMigrating(t *testing.T) {
 			t.Logf("FIGURE db_changed_by_refused_boot_pending_migration=%d", changed)
 
 			// The right keyring: serve migrates and starts, and the secret is as it was.
-			p = startServe(t, nil, b.flags()...)
+			p := startServe(t, nil, b.flags()...)
 			if got := p.secretOf(owner, "default", id); got != secret {
 				t.Errorf("the secret differs after the upgrade")
 			}

@@ -13,6 +13,41 @@ import (
 	"time"
 )
 
+// seedSecret starts serve on b for the first time (it bootstraps and generates the keyring),
+// stores secret in connection c1 of workspace default and stops. It returns the owner API
+// key, the connection's id, the secret and the generated keyring file.
+func seedSecret(t *testing.T, b *backend) (owner, id, secret string, keyring []byte) {
+	t.Helper()
+	p := startServe(t, nil, b.flags()...)
+	owner = parseBootstrap(t, p.stderr.String()).key
+	secret = randomSecret(t)
+	id = p.createConnection(owner, "default", "c1", secret)
+	p.stop()
+	keyring, err := os.ReadFile(b.keyringPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return owner, id, secret, keyring
+}
+
+// swapKeyring replaces b's keyring file with content (nil: removes it) until the test ends,
+// then writes good back.
+func (b *backend) swapKeyring(t *testing.T, content *string, good []byte) {
+	t.Helper()
+	if content == nil {
+		if err := os.Remove(b.keyringPath()); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := os.WriteFile(b.keyringPath(), []byte(*content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.WriteFile(b.keyringPath(), good, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // refusedStart starts serve on a fixed free port, expecting it to exit non-zero quickly
 // without ever listening, and returns its stderr.
 func refusedStart(t *testing.T, env []string, args ...string) string {
@@ -84,16 +119,7 @@ func TestServeRefusesWrongKeyring(t *testing.T) {
 	for _, d := range drivers {
 		t.Run(d, func(t *testing.T) {
 			b := newBackend(t, d)
-			p := startServe(t, nil, b.flags()...)
-			owner := parseBootstrap(t, p.stderr.String()).key
-			secret := randomSecret(t)
-			id := p.createConnection(owner, "default", "c1", secret)
-			p.stop()
-
-			good, err := os.ReadFile(b.keyringPath())
-			if err != nil {
-				t.Fatal(err)
-			}
+			owner, id, secret, good := seedSecret(t, b)
 			goodID, goodB64, ok := strings.Cut(strings.TrimSpace(lastLine(string(good))), ":")
 			if !ok {
 				t.Fatalf("cannot parse the generated keyring")
@@ -117,18 +143,7 @@ func TestServeRefusesWrongKeyring(t *testing.T) {
 			}
 			for _, c := range cases {
 				t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-					if c.keyring == nil {
-						if err := os.Remove(b.keyringPath()); err != nil {
-							t.Fatal(err)
-						}
-					} else if err := os.WriteFile(b.keyringPath(), []byte(*c.keyring), 0o600); err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() {
-						if err := os.WriteFile(b.keyringPath(), good, 0o600); err != nil {
-							t.Fatal(err)
-						}
-					})
+					b.swapKeyring(t, c.keyring, good)
 					before := b.snapshot(t)
 					var stderr string
 					if d == "postgres" {
@@ -169,7 +184,7 @@ func TestServeRefusesWrongKeyring(t *testing.T) {
 			}
 
 			// With the right keyring back, everything is as it was.
-			p = startServe(t, nil, b.flags()...)
+			p := startServe(t, nil, b.flags()...)
 			if got := p.secretOf(owner, "default", id); got != secret {
 				t.Errorf("token differs after the refused starts")
 			}
