@@ -89,7 +89,12 @@ func (c *Console) authed(h handler) http.Handler {
 			return
 		}
 		if id := r.PathValue("ws"); id != "" {
-			if q.ws, err = c.cfg.Service.GetWorkspace(ctx, id); err != nil {
+			// The list just read holds it when the principal may act there; GetWorkspace
+			// (one more store read) is left for what it refuses, with its error.
+			i := slices.IndexFunc(q.wss, func(ws *switchboard.Workspace) bool { return ws.ID == id })
+			if i >= 0 && q.can(switchboard.RoleViewer) {
+				q.ws = q.wss[i]
+			} else if q.ws, err = c.cfg.Service.GetWorkspace(ctx, id); err != nil {
 				c.fail(w, r, l, q, err)
 				return
 			}
