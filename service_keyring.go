@@ -44,11 +44,11 @@ func (s *Service) KeyringStatus(ctx context.Context) (*KeyringStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	var dks []*DataKey
+	total := 0
 	rows := map[string]int{}
 	for _, dk := range all {
 		if own[dk.WorkspaceID] {
-			dks = append(dks, dk)
+			total++
 			rows[dk.KEKID]++
 		}
 	}
@@ -68,7 +68,7 @@ func (s *Service) KeyringStatus(ctx context.Context) (*KeyringStatus, error) {
 	for _, id := range missing {
 		st.Keys = append(st.Keys, KeyringKey{ID: id, Rows: rows[id]})
 	}
-	st.Rewrap = RewrapProgress{Total: len(dks), Done: rows[active], Remaining: len(dks) - rows[active]}
+	st.Rewrap = RewrapProgress{Total: total, Done: rows[active], Remaining: total - rows[active]}
 	st.Rewrap.Complete = st.Rewrap.Remaining == 0
 	return st, nil
 }
