@@ -115,19 +115,6 @@ func (o *options) keyringPath() (string, bool) {
 	return filepath.Join(o.dataDir, "keyring"), true
 }
 
-// refuseMalformedKeyring parses the keyring before the database is opened, so that a keyring
-// that does not parse is refused before anything (a pending migration included) touches the
-// database. A keyring that does not exist is left to openKeyring: whether one may be
-// generated depends on what the database holds.
-func (o *options) refuseMalformedKeyring() error {
-	path, _ := o.keyringPath()
-	_, err := seal.LoadKeyring(path)
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return fmt.Errorf("keyring %s: %w", path, err)
-}
-
 // openKeyring loads the keyring. A missing default keyring is generated, with a warning, only
 // when create is set and the database is empty; a database that holds data with a missing
 // keyring stops here, with nothing changed. The keyring is then verified against the database.

@@ -118,9 +118,6 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 	if so.webhookWorkers < 0 {
 		return errors.New("--webhook-workers (or SWITCHBOARD_WEBHOOK_WORKERS) must be a number >= 0")
 	}
-	if err := o.refuseMalformedKeyring(); err != nil {
-		return err
-	}
 	if o.databaseURL == "" {
 		unlock, err := lockDataDir(o.dataDir)
 		if err != nil {
