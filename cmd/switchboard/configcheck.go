@@ -188,6 +188,16 @@ func checkServeSettings(f flags, r *checkReport) {
 	if f.int("webhook-workers") < 0 {
 		r.problem("webhooks", "%s must be a number >= 0", f.label("webhook-workers"))
 	}
+	for _, name := range []string{"rate-limit", "rate-limit-burst", "failed-auth-limit", "failed-auth-burst"} {
+		if v, err := strconv.ParseFloat(f.str(name), 64); err == nil && v < 0 {
+			r.problem("rate-limit", "%s %s: must be >= 0", f.label(name), f.str(name))
+		}
+	}
+	for _, s := range f.list("trusted-proxies") {
+		if _, err := parsePrefixes("trusted-proxies", []string{s}); err != nil {
+			r.problem("trusted-proxies", "%v: want a CIDR such as 10.0.0.5/32 or a single address", err)
+		}
+	}
 }
 
 // checkListen checks that an address parses and that serve could listen on it now.
@@ -248,7 +258,7 @@ func checkOutbound(f flags, r *checkReport) {
 	list := f.list("outbound-allow")
 	bad := 0
 	for _, s := range list {
-		if _, err := parsePrefixes([]string{s}); err != nil {
+		if _, err := parsePrefixes("outbound-allow", []string{s}); err != nil {
 			r.problem("outbound", "%v: want a CIDR such as 10.0.0.0/8 or a single address", err)
 			bad++
 		}

@@ -92,6 +92,8 @@ func TestConfigCheckProblems(t *testing.T) {
 		{"log level", nil, []string{"--log-level", "loud"}, "log", []string{"loud", "debug, info, warn or error"}, 0},
 		{"read audit", []string{"SWITCHBOARD_READ_AUDIT=never"}, nil, "audit", []string{"never", "buffered or sync"}, 0},
 		{"webhook workers", []string{"SWITCHBOARD_WEBHOOK_WORKERS=many"}, nil, "webhooks", []string{"SWITCHBOARD_WEBHOOK_WORKERS", ">= 0"}, 0},
+		{"rate limit", nil, []string{"--failed-auth-burst", "-1"}, "rate-limit", []string{"--failed-auth-burst", ">= 0"}, 0},
+		{"trusted proxies", nil, []string{"--trusted-proxies", "10.0.0.5/32,proxy"}, "trusted-proxies", []string{`--trusted-proxies "proxy"`, "CIDR"}, 0},
 		{"outbound cidr", nil, []string{"--outbound-allow", "10.0.0.0/8,10.300.0.0/16"}, "outbound", []string{"10.300.0.0/16", "CIDR"}, 0},
 		{"public url", nil, []string{"--public-url", "switchboard.example.com"}, "public-url", []string{"absolute http(s) URL"}, 0},
 		{"hs256 short", nil, []string{"--jwt-hs256-secret", "0123456789"}, "jwt", []string{"10 bytes", "32"}, 0},

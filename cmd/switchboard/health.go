@@ -29,15 +29,15 @@ func startHealth(ctx context.Context, svc *switchboard.Service, interval time.Du
 	}
 }
 
-// parsePrefixes parses CIDRs such as 10.0.0.0/8 (a bare address is one host).
-func parsePrefixes(list []string) ([]netip.Prefix, error) {
+// parsePrefixes parses the CIDRs of flag such as 10.0.0.0/8 (a bare address is one host).
+func parsePrefixes(flag string, list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, s := range list {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			a, aerr := netip.ParseAddr(s)
 			if aerr != nil {
-				return nil, fmt.Errorf("--outbound-allow %q: not a CIDR", s)
+				return nil, fmt.Errorf("--%s %q: not a CIDR", flag, s)
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}

@@ -162,13 +162,13 @@ func serve(cmd *cobra.Command, o *options, so *serveOptions) error {
 		})
 		defer stopReadAudit()
 	}
-	allow, err := parsePrefixes(so.outboundAllow)
+	allow, err := parsePrefixes("outbound-allow", so.outboundAllow)
 	if err != nil {
 		return err
 	}
-	proxies, err := parsePrefixes(so.trustedProxies)
+	proxies, err := parsePrefixes("trusted-proxies", so.trustedProxies)
 	if err != nil {
-		return usageError{fmt.Errorf("--trusted-proxies: %w", err)}
+		return usageError{err}
 	}
 	svc.SetHealthChecker(health.New(outbound.Config{Allow: allow}))
 	authn, err := auth.New(ctx, cached, auth.Config{
