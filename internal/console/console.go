@@ -94,10 +94,10 @@ func (c *Console) Routes() []Route {
 	const ws = "/console/w/{ws}"
 	const conn = ws + "/connections/{id}"
 	pub := func(method, path string, h http.HandlerFunc) Route {
-		return Route{Method: method, Path: path, Public: true, Handler: c.secure(h)}
+		return Route{Method: method, Path: path, Public: true, Handler: c.Secure(h)}
 	}
 	auth := func(method, path string, h handler) Route {
-		return Route{Method: method, Path: path, Handler: c.secure(c.authed(h))}
+		return Route{Method: method, Path: path, Handler: c.Secure(c.authed(h))}
 	}
 	return []Route{
 		pub("GET", "/console/{$}", c.home),
@@ -141,7 +141,7 @@ func (c *Console) Routes() []Route {
 // Fallback answers a request under /console/ that no route takes: an HTML 405 (with Allow)
 // when allow names the methods the path has, else an HTML 404, with the console's headers.
 func (c *Console) Fallback(allow []string) http.Handler {
-	return c.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return c.Secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := c.localizer(w, r)
 		if len(allow) > 0 {
 			for _, m := range allow {
@@ -166,13 +166,11 @@ var securityHeaders = map[string]string{
 	"Cross-Origin-Resource-Policy": "same-origin",
 }
 
-// secure sets the security headers on every response of next, before it writes anything.
 // Secure wraps next so that its responses carry the console's security headers (CSP with
-// frame-ancestors 'none', X-Frame-Options DENY, ...). The server puts it in front of its mux
-// for paths under /console, so the redirects the mux answers itself carry them too.
-func (c *Console) Secure(next http.Handler) http.Handler { return c.secure(next) }
-
-func (c *Console) secure(next http.Handler) http.Handler {
+// frame-ancestors 'none', X-Frame-Options DENY, ...), set before next writes anything. Every
+// console route has it; the server also puts it in front of its mux for paths under /console,
+// so the redirects the mux answers itself carry them too.
+func (c *Console) Secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for k, v := range securityHeaders {
