@@ -43,7 +43,7 @@ func (c *Console) createAPIKey(q *req) error {
 	}
 	k, key, err := c.cfg.Service.CreateAPIKey(q.ctx, in)
 	if err != nil {
-		if !isCode(err, switchboard.CodeInvalid) {
+		if switchboard.ErrorCode(err) != switchboard.CodeInvalid {
 			return err
 		}
 		return c.apiKeysPage(q, http.StatusBadRequest, apiKeysData{Name: in.Name, Error: q.l.Err(switchboard.AsError(err))})

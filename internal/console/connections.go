@@ -186,7 +186,7 @@ func (c *Console) showConnection(q *req) error {
 	}
 	events, err := c.lastAudit(q, conn.ID, 50)
 	switch {
-	case isCode(err, switchboard.CodeForbidden):
+	case switchboard.ErrorCode(err) == switchboard.CodeForbidden:
 		d.AuditForbidden = true // the audit log needs the admin role
 	case err != nil:
 		return err
@@ -300,7 +300,7 @@ func (c *Console) testConnection(q *req) error {
 	id := q.r.PathValue("id")
 	_, res, err := c.cfg.Service.TestConnection(q.ctx, q.ws.ID, id)
 	switch {
-	case isCode(err, switchboard.CodeForbidden), isCode(err, switchboard.CodeNotFound):
+	case switchboard.ErrorCode(err) == switchboard.CodeForbidden, switchboard.ErrorCode(err) == switchboard.CodeNotFound:
 		return err
 	case err != nil:
 		return q.redirect(c, c.detailPath(q, id), errorFlash(err))
@@ -317,7 +317,7 @@ func (c *Console) setEnabled(q *req, on bool) error {
 	id := q.r.PathValue("id")
 	_, err := c.cfg.Service.UpdateConnection(q.ctx, q.ws.ID, id, switchboard.ConnectionPatch{Enabled: &on}, 0)
 	if err != nil {
-		if isCode(err, switchboard.CodeForbidden) || isCode(err, switchboard.CodeNotFound) {
+		if switchboard.ErrorCode(err) == switchboard.CodeForbidden || switchboard.ErrorCode(err) == switchboard.CodeNotFound {
 			return err
 		}
 		return q.redirect(c, c.detailPath(q, id), errorFlash(err))
@@ -358,7 +358,7 @@ func (c *Console) deleteConnection(q *req) error {
 	}
 	force := q.r.PostForm.Get("force") != ""
 	if err := c.cfg.Service.DeleteConnection(q.ctx, q.ws.ID, id, force); err != nil {
-		if !isCode(err, switchboard.CodeConflict) {
+		if switchboard.ErrorCode(err) != switchboard.CodeConflict {
 			return err
 		}
 		usages, _ := c.cfg.Service.ListUsages(q.ctx, q.ws.ID, id)

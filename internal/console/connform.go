@@ -62,7 +62,7 @@ func (c *Console) createForm(q *req, key string) (*formData, error) {
 	}
 	def, err := c.cfg.Service.GetConnector(q.ctx, q.ws.ID, key)
 	if err != nil {
-		if isCode(err, switchboard.CodeNotFound) {
+		if switchboard.ErrorCode(err) == switchboard.CodeNotFound {
 			return d, nil // an unknown ?connector= shows the chooser alone
 		}
 		return nil, err

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"path"
@@ -147,12 +146,6 @@ func statusOf(err error) int { return httpx.StatusOf(switchboard.ErrorCode(err))
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, l *localizer, q *req, err error) {
 	e := httpx.SafeError(r, err)
 	c.errorPage(w, r, l, q, statusOf(e), l.Err(e))
-}
-
-// isCode reports whether err carries code.
-func isCode(err error, code switchboard.Code) bool {
-	e, ok := errors.AsType[*switchboard.Error](err)
-	return ok && e.Code == code
 }
 
 // safeNext returns next when it is a console path (never another origin), else "".

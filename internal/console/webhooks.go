@@ -41,7 +41,7 @@ func (c *Console) createWebhook(q *req) error {
 	events := form["events"]
 	e, secret, err := c.cfg.Service.CreateWebhookEndpoint(q.ctx, q.ws.ID, switchboard.WebhookEndpointInput{URL: &u, Events: nonNilStrings(events)})
 	if err != nil {
-		if !isCode(err, switchboard.CodeInvalid) {
+		if switchboard.ErrorCode(err) != switchboard.CodeInvalid {
 			return err
 		}
 		d := webhooksData{URL: u, Error: q.l.Err(switchboard.AsError(err))}
