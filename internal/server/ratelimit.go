@@ -55,11 +55,18 @@ func newLimiter(l RateLimit) *limiter {
 	return &limiter{limit: l, m: map[string]*rate.Limiter{}}
 }
 
-// bucket returns key's bucket, making it when needed.
+// bucket returns key's bucket, making it when needed. A key seen before (every request of a
+// known principal) costs a read lock, so requests of different principals do not queue.
 func (l *limiter) bucket(key string, now time.Time) *rate.Limiter {
+	l.mu.RLock()
+	b, ok := l.m[key]
+	l.mu.RUnlock()
+	if ok {
+		return b
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.m[key]
+	b, ok = l.m[key]
 	if !ok {
 		if len(l.m) >= maxLimiterKeys {
 			l.sweep(now)
