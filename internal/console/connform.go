@@ -91,11 +91,16 @@ func (c *Console) newConnection(q *req) error {
 
 func (c *Console) createConnection(q *req) error {
 	form := q.r.PostForm
-	d, err := c.createForm(q, form.Get("connector"))
+	key := form.Get("connector")
+	d, err := c.createForm(q, key)
 	if err != nil {
 		return err
 	}
-	if d.Connector == nil {
+	if d.Connector == nil || key == "" { // createForm shows the first connector for none: not a choice
+		d.Connector, d.Version, d.Fields = nil, "", nil
+		for i := range d.Connectors {
+			d.Connectors[i].Selected = false
+		}
 		d.Summary = append(d.Summary, summaryItem{Href: "#connector", Text: q.l.Field("required", q.l.T("form.connector"))})
 		return c.page(q, http.StatusBadRequest, "connform", q.l.T("new.title"), "connections", d)
 	}

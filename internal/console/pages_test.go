@@ -338,6 +338,11 @@ func TestValidationErrorsAtTheirFields(t *testing.T) {
 	if strings.Contains(p.Body, "secret-typed-in") {
 		t.Error("the refused form shows the secret back")
 	}
+	// No connector chosen is an error on the chooser, not a connection of the first connector.
+	p = b.post("/console/w/default/connections", url.Values{"name": {"nochoice"}})
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `href="#connector"`) {
+		t.Errorf("no connector: %d\n%s", p.Status, excerpt(p.Body))
+	}
 	// A blank name is an error on #name.
 	b.get("/console/w/default/connections/new?connector=http-bearer")
 	p = b.post("/console/w/default/connections", url.Values{"connector": {"http-bearer"}, "name": {" "},
