@@ -90,6 +90,10 @@ func (c *Console) newConnection(q *req) error {
 }
 
 func (c *Console) createConnection(q *req) error {
+	// The role first: a viewer's POST is refused as such, whatever its form holds.
+	if err := q.needEditor(); err != nil {
+		return err
+	}
 	form := q.r.PostForm
 	key := form.Get("connector")
 	d, err := c.createForm(q, key)
